@@ -1,0 +1,86 @@
+"""The programmatic entry points: ``stream`` and ``last_view``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import anthropic
+
+from ._client import get_client
+from ._config import Claude
+from ._request import build_params
+from ._view import StreamView
+
+_last: StreamView | None = None
+
+
+def last_view() -> StreamView | None:
+    """The StreamView of the most recent ``%%claude`` run (or ``stream`` call) in this kernel."""
+    return _last
+
+
+def remember(view: StreamView) -> None:
+    global _last
+    _last = view
+
+
+def has_widget_frontend() -> bool:
+    """True inside a Jupyter kernel; False in terminal IPython or a plain script."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    return shell is not None and getattr(shell, "kernel", None) is not None
+
+
+def current_settings() -> Claude:
+    """The shell's configured ``Claude`` settings when the extension is loaded."""
+    try:
+        from IPython import get_ipython
+
+        shell = get_ipython()
+    except ImportError:
+        shell = None
+    for configurable in getattr(shell, "configurables", []) if shell is not None else []:
+        if isinstance(configurable, Claude):
+            return configurable
+    return Claude(parent=shell) if shell is not None else Claude()
+
+
+def new_view(settings: Claude, model: str) -> StreamView:
+    widgets = has_widget_frontend()
+    view = StreamView(
+        model=model,
+        frame_interval=settings.frame_interval,
+        allow_remote_images=settings.allow_remote_images,
+        echo=not widgets,
+    )
+    if widgets:
+        from IPython.display import display
+
+        display(view)
+    remember(view)
+    return view
+
+
+def stream(prompt: str | None = None, *, messages: list[dict[str, Any]] | None = None, **params: Any) -> anthropic.types.Message:
+    """Display a live view and stream one answer into it; return the final Message.
+
+    ``params`` are passed to ``client.messages.stream`` (``model``, ``max_tokens``,
+    ``system``, ``thinking``, ``tools``, ...), with the ``Claude`` settings as defaults.
+    """
+    if (prompt is None) == (messages is None):
+        raise TypeError("pass either prompt or messages")
+    settings = current_settings()
+    msgs = messages if messages is not None else [{"role": "user", "content": prompt}]
+    known = {k: params.pop(k) for k in ("model", "max_tokens", "system", "temperature") if k in params}
+    thinking = params.pop("thinking", None)
+    request = build_params(settings, msgs, extra=params, **known)
+    if isinstance(thinking, dict):
+        request["thinking"] = thinking
+    elif thinking is not None:
+        request = build_params(settings, msgs, thinking=thinking, extra=params, **known)
+    client = get_client(base_url=settings.base_url, timeout=settings.timeout, max_retries=settings.max_retries)
+    view = new_view(settings, request["model"])
+    return view.consume(client.messages.stream(**request))

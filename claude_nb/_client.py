@@ -1,0 +1,84 @@
+"""One SDK client per kernel and settings, so the connection pool is reused across
+cells, and the key check that runs before anything is sent.
+
+The key is read where the SDK reads it (``ANTHROPIC_API_KEY``, then
+``ANTHROPIC_AUTH_TOKEN``) unless ``%claude login`` put one in memory; it is never
+stored in a setting, a variable or an output.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+
+import anthropic
+
+from ._errors import MissingKeyError
+
+_memory_key: str | None = None
+_clients: dict[tuple[object, ...], anthropic.Anthropic] = {}
+_async_clients: dict[tuple[object, ...], anthropic.AsyncAnthropic] = {}
+_lock = threading.Lock()
+
+
+def memory_key() -> str | None:
+    return _memory_key
+
+
+def set_memory_key(key: str | None) -> None:
+    global _memory_key
+    _memory_key = key or None
+
+
+def key_source() -> str | None:
+    """Where the key will come from, for display; never the key itself."""
+    if _memory_key:
+        return "%claude login (in memory)"
+    for name in ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN"):
+        if os.environ.get(name):
+            return name
+    return None
+
+
+def _fingerprint() -> str:
+    key = _memory_key or os.environ.get("ANTHROPIC_API_KEY") or os.environ.get("ANTHROPIC_AUTH_TOKEN") or ""
+    return hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+def _kwargs(base_url: str | None, timeout: float | None, max_retries: int) -> dict[str, object]:
+    kwargs: dict[str, object] = {"max_retries": max_retries}
+    if _memory_key:
+        kwargs["api_key"] = _memory_key
+    if base_url:
+        kwargs["base_url"] = base_url
+    if timeout is not None:
+        kwargs["timeout"] = anthropic.Timeout(timeout, connect=5.0)
+    return kwargs
+
+
+def require_key() -> None:
+    if key_source() is None:
+        raise MissingKeyError()
+
+
+def get_client(*, base_url: str | None = None, timeout: float | None = None, max_retries: int = 2) -> anthropic.Anthropic:
+    require_key()
+    ident = (_fingerprint(), base_url or os.environ.get("ANTHROPIC_BASE_URL"), timeout, max_retries)
+    with _lock:
+        client = _clients.get(ident)
+        if client is None:
+            client = _clients[ident] = anthropic.Anthropic(**_kwargs(base_url, timeout, max_retries))  # type: ignore[arg-type]
+        return client
+
+
+def get_async_client(
+    *, base_url: str | None = None, timeout: float | None = None, max_retries: int = 2
+) -> anthropic.AsyncAnthropic:
+    require_key()
+    ident = (_fingerprint(), base_url or os.environ.get("ANTHROPIC_BASE_URL"), timeout, max_retries)
+    with _lock:
+        client = _async_clients.get(ident)
+        if client is None:
+            client = _async_clients[ident] = anthropic.AsyncAnthropic(**_kwargs(base_url, timeout, max_retries))  # type: ignore[arg-type]
+        return client

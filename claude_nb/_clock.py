@@ -1,0 +1,73 @@
+"""The frame clock: coalesce many small changes into at most one frontend update per
+frame, with a trailing flush so nothing stays stale longer than a frame.
+
+The stream thread flushes inline when a frame is due (no handoff on the hot path);
+a helper thread only wakes for the trailing flush after a burst, e.g. when the model
+pauses between two keys of a tool input. The helper runs in a copy of the creating
+thread's context so ipykernel routes its messages to the right cell.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import threading
+import time
+from collections.abc import Callable
+
+
+class FrameClock:
+    def __init__(self, interval: float, flush: Callable[[], None], *, trailing_thread: bool = True) -> None:
+        self.interval = interval
+        self._flush = flush
+        self._cond = threading.Condition()
+        self._last = float("-inf")
+        self._pending = False
+        self._closed = False
+        self._thread: threading.Thread | None = None
+        self._use_thread = trailing_thread and interval > 0
+
+    def _start_thread(self) -> None:
+        ctx = contextvars.copy_context()
+        self._thread = threading.Thread(target=ctx.run, args=(self._run,), name="claude-nb-frame", daemon=True)
+        self._thread.start()
+
+    def tick(self) -> None:
+        """Something changed: flush now if a frame has passed, else leave it pending."""
+        now = time.monotonic()
+        if now - self._last >= self.interval:
+            self._last = now
+            self._pending = False
+            self._flush()
+            return
+        if not self._pending:
+            self._pending = True
+            if self._use_thread:
+                if self._thread is None:
+                    self._start_thread()
+                with self._cond:
+                    self._cond.notify()
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while not self._pending and not self._closed:
+                    self._cond.wait()
+                if self._closed:
+                    return
+            delay = self._last + self.interval - time.monotonic()
+            if delay > 0:
+                with self._cond:
+                    self._cond.wait(delay)
+                    if self._closed:
+                        return
+            if self._pending and time.monotonic() - self._last >= self.interval:
+                self._last = time.monotonic()
+                self._pending = False
+                self._flush()
+
+    def close(self) -> None:
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout=1.0)

@@ -1,0 +1,81 @@
+"""One conversation per kernel: the turns ``%%claude`` cells add, in order.
+
+Assistant turns are kept exactly as the API returned them (``Message.to_param()``,
+thinking blocks and signatures included), because the API requires thinking to be
+sent back unmodified. A turn remembers the notebook cell that made it, so running
+that cell again replaces its turn instead of appending a duplicate.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass
+class Turn:
+    cell_id: str | None
+    user: dict[str, Any]
+    assistant: dict[str, Any]
+
+
+class Conversation:
+    def __init__(self) -> None:
+        self.turns: list[Turn] = []
+
+    def __len__(self) -> int:
+        return len(self.turns)
+
+    def reset(self) -> None:
+        self.turns.clear()
+
+    def forget_cells(self, cell_ids: list[str]) -> None:
+        """Drop turns of cells the notebook says were deleted."""
+        gone = set(cell_ids)
+        self.turns = [t for t in self.turns if t.cell_id is None or t.cell_id not in gone]
+
+    def _position(self, cell_id: str | None) -> int:
+        if cell_id is not None:
+            for i, turn in enumerate(self.turns):
+                if turn.cell_id == cell_id:
+                    return i
+        return len(self.turns)
+
+    def request_messages(self, prompt: str, cell_id: str | None) -> list[dict[str, Any]]:
+        """History before this cell's turn, then the new user message."""
+        history = self.turns[: self._position(cell_id)]
+        messages: list[dict[str, Any]] = []
+        for turn in history:
+            messages.extend((turn.user, turn.assistant))
+        messages.append(self.user_message(prompt, history[-1].assistant if history else None))
+        return messages
+
+    @staticmethod
+    def user_message(prompt: str, previous: dict[str, Any] | None) -> dict[str, Any]:
+        """A plain prompt; after an answer that asked for tools, the API requires a
+        result for each call first, so unanswered calls are marked as not run."""
+        pending = [
+            block["id"]
+            for block in (previous or {}).get("content", [])
+            if isinstance(block, dict) and block.get("type") == "tool_use"
+        ]
+        if not pending:
+            return {"role": "user", "content": prompt}
+        results: list[dict[str, Any]] = [
+            {
+                "type": "tool_result",
+                "tool_use_id": tool_id,
+                "content": "Not run: the notebook user replied with a new message instead.",
+                "is_error": True,
+            }
+            for tool_id in pending
+        ]
+        return {"role": "user", "content": [*results, {"type": "text", "text": prompt}]}
+
+    def record(self, cell_id: str | None, user: dict[str, Any], assistant: dict[str, Any]) -> None:
+        position = self._position(cell_id)
+        turn = Turn(cell_id, user, assistant)
+        if position < len(self.turns):
+            self.turns[position] = turn
+        else:
+            self.turns.append(turn)

@@ -1,0 +1,107 @@
+// claude_nb live view. The kernel sends one message per frame:
+//   {seq, reset?, a?: pane, th?: pane, tl?: thinkingLabel, tk?: thinkingLive,
+//    tools?: html, extra?: html, foot?: html, st?: status}
+// pane = {f: [frozen html...], k: keep (UTF-16 units of the old live html), t: tail, n: new live length}
+// State lives once per model (this factory runs once per model) so a second or late
+// view of the same model is exact from its first frame; views only draw from it.
+export default () => {
+  const state = {
+    seq: -1,
+    panes: { a: { frozen: [], live: "" }, th: { frozen: [], live: "" } },
+    tl: "", tk: false, rd: "", tools: "", extra: "", foot: "", st: "waiting",
+    views: new Set(),
+  };
+  let model = null;
+
+  function requestSync() {
+    if (model) model.send({ type: "sync" });
+  }
+
+  function applyPane(name, p, reset) {
+    const pane = state.panes[name];
+    if (reset) { pane.frozen = []; pane.live = ""; }
+    if (p.f && p.f.length) pane.frozen.push(...p.f);
+    pane.live = pane.live.slice(0, p.k) + p.t;
+    return pane.live.length === p.n;
+  }
+
+  function onMessage(msg) {
+    if (!msg || typeof msg.seq !== "number") return;
+    if (!msg.reset && msg.seq !== state.seq + 1) { requestSync(); return; }
+    let ok = true;
+    for (const name of ["a", "th"]) {
+      if (msg[name]) ok = applyPane(name, msg[name], msg.reset) && ok;
+      else if (msg.reset) { state.panes[name] = { frozen: [], live: "" }; }
+    }
+    for (const key of ["tl", "tk", "rd", "tools", "extra", "foot", "st"]) {
+      if (key in msg) state[key] = msg[key];
+    }
+    state.seq = msg.seq;
+    if (!ok) { state.seq = -1; requestSync(); }
+    for (const draw of state.views) draw();
+  }
+
+  function build(el) {
+    el.innerHTML = "";
+    const root = document.createElement("div");
+    root.className = "cnb jp-RenderedHTMLCommon";
+    root.innerHTML =
+      '<details class="cnb-thinking cnb-hidden"><summary></summary>' +
+      '<div class="cnb-thinking-body"><div class="cnb-frozen"></div><div class="cnb-live"></div><div class="cnb-rd-box"></div></div></details>' +
+      '<div class="cnb-answer"><div class="cnb-frozen"></div><div class="cnb-live"></div></div>' +
+      '<div class="cnb-extra"></div><div class="cnb-tools-box"></div><div class="cnb-foot-box"></div>';
+    el.appendChild(root);
+    const q = (s) => root.querySelector(s);
+    const dom = {
+      root,
+      details: q(".cnb-thinking"), summary: q(".cnb-thinking > summary"),
+      a: { frozen: q(".cnb-answer > .cnb-frozen"), live: q(".cnb-answer > .cnb-live"), count: 0, html: null },
+      th: { frozen: q(".cnb-thinking-body > .cnb-frozen"), live: q(".cnb-thinking-body > .cnb-live"), count: 0, html: null },
+      rd: q(".cnb-rd-box"), extra: q(".cnb-extra"), tools: q(".cnb-tools-box"), foot: q(".cnb-foot-box"),
+      last: {},
+    };
+    return dom;
+  }
+
+  function drawPane(d, pane) {
+    if (pane.frozen.length < d.count) { d.frozen.innerHTML = ""; d.count = 0; }
+    if (pane.frozen.length > d.count) {
+      d.frozen.insertAdjacentHTML("beforeend", pane.frozen.slice(d.count).join(""));
+      d.count = pane.frozen.length;
+    }
+    if (d.html !== pane.live) { d.live.innerHTML = pane.live; d.html = pane.live; }
+  }
+
+  function setOnce(dom, key, el, value) {
+    if (dom.last[key] !== value) { el.innerHTML = value; dom.last[key] = value; }
+  }
+
+  return {
+    initialize(ctx) {
+      model = ctx.model;
+      model.on("msg:custom", onMessage);
+      // A page opened or reloaded after the stream began asks for the whole state.
+      requestSync();
+      return () => model.off("msg:custom", onMessage);
+    },
+    render({ el }) {
+      const dom = build(el);
+      const draw = () => {
+        drawPane(dom.a, state.panes.a);
+        drawPane(dom.th, state.panes.th);
+        const hasThinking = state.tl !== "";
+        dom.details.classList.toggle("cnb-hidden", !hasThinking);
+        if (dom.last.tl !== state.tl) { dom.summary.textContent = state.tl; dom.last.tl = state.tl; }
+        dom.details.dataset.live = state.tk ? "1" : "0";
+        setOnce(dom, "rd", dom.rd, state.rd);
+        setOnce(dom, "extra", dom.extra, state.extra);
+        setOnce(dom, "tools", dom.tools, state.tools);
+        setOnce(dom, "foot", dom.foot, state.foot);
+        dom.root.dataset.status = state.st;
+      };
+      state.views.add(draw);
+      draw();
+      return () => state.views.delete(draw);
+    },
+  };
+};

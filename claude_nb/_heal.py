@@ -1,0 +1,95 @@
+"""Display-only repair of the live (last, still growing) markdown block.
+
+While a block streams, its source is often momentarily broken: ``**bold`` before the
+closing ``**``, ``[text](http://exa`` before the ``)``, a line of ``-`` that will turn
+out to be a list item, half a tag. Rendered as-is, these flash raw syntax or change
+the block's kind for a frame. Healing closes or hides them for the render only; the
+source the user gets back (``.text``) is never changed.
+"""
+
+from __future__ import annotations
+
+import re
+
+_FENCE_OPEN = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+_SETEXT_TAIL = re.compile(r"\n {0,3}(?:-+|=+) *$")
+_LONE_BULLET_TAIL = re.compile(r"(?:^|\n) {0,3}(?:[-+*]|\d{1,9}[.)]?) *$")
+_OPEN_LINK_TAIL = re.compile(r"(!?)\[([^\[\]\n]*)\](?:\([^()\s]*(?:\s[^()]*)?)?$")
+_OPEN_BRACKET_TAIL = re.compile(r"(!?)\[([^\[\]\n]*)$")
+_HALF_TAG_TAIL = re.compile(r"<[A-Za-z/!][^<>\n]*$")
+_MARKERS = ("**", "__", "~~", "*", "_")
+
+
+def _in_open_fence(src: str) -> bool:
+    first = src.lstrip("\n").split("\n", 1)[0]
+    match = _FENCE_OPEN.match(first)
+    if not match:
+        return False
+    fence = match.group(1)
+    closing = re.compile(r"^ {0,3}" + re.escape(fence[0]) + "{" + str(len(fence)) + r",} *$", re.M)
+    rest = src.lstrip("\n").split("\n", 1)
+    return len(rest) < 2 or not closing.search(rest[1])
+
+
+def _open_markers(line: str) -> list[str]:
+    """Emphasis, strike and code markers still open at the end of ``line``."""
+    stack: list[str] = []
+    i = 0
+    n = len(line)
+    while i < n:
+        ch = line[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if ch == "`":
+            rest = line[i:]
+            run = len(rest) - len(rest.lstrip("`"))
+            ticks = line[i : i + run]
+            end = line.find(ticks, i + run)
+            if end < 0:
+                stack.append(ticks)
+                return stack
+            i = end + run
+            continue
+        marker = next((m for m in _MARKERS if line.startswith(m, i)), None)
+        if marker is None:
+            i += 1
+            continue
+        before = line[i - 1] if i else " "
+        after = line[i + len(marker)] if i + len(marker) < n else ""
+        if marker[0] == "_" and before.isalnum() and (after.isalnum() or after == ""):
+            i += len(marker)  # intraword underscore: never emphasis
+            continue
+        if stack and stack[-1] == marker and not before.isspace():
+            stack.pop()
+        elif after and not after.isspace():
+            stack.append(marker)
+        i += len(marker)
+    return stack
+
+
+def heal(src: str) -> str:
+    """Return ``src`` with its unfinished tail closed or hidden, for rendering only."""
+    if not src or _in_open_fence(src):
+        return src
+    # A trailing line of only '-' or '=' may be a setext underline or a list bullet
+    # being typed; a lone bullet or list number is not content yet.
+    src = _SETEXT_TAIL.sub("", src)
+    src = _LONE_BULLET_TAIL.sub("", src)
+    src = _HALF_TAG_TAIL.sub("", src)
+    src = _OPEN_LINK_TAIL.sub(lambda m: "" if m.group(1) else m.group(2), src)
+    src = _OPEN_BRACKET_TAIL.sub(lambda m: "" if m.group(1) else m.group(2), src)
+    last_nl = src.rfind("\n")
+    line = src[last_nl + 1 :]
+    if line.startswith("    ") or line.startswith("\t"):
+        return src  # indented code: nothing inline to heal
+    stripped = src.rstrip()
+    # An opener with nothing after it yet is dropped rather than closed empty.
+    for marker in _MARKERS:
+        if stripped.endswith(marker) and line.rstrip().count(marker) % 2 == 1:
+            return heal(stripped[: -len(marker)])
+    opened = _open_markers(line)
+    if not opened:
+        return src
+    trailing = src[len(stripped) :]
+    return stripped + "".join(reversed(opened)) + trailing

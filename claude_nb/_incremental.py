@@ -1,0 +1,134 @@
+"""Block-incremental markdown: finished top-level blocks are rendered once and frozen,
+only the last (live) block is parsed and rendered again on each update.
+
+Re-rendering a whole answer per update is O(n²) in its length; this keeps each
+update proportional to the live block. Frozen + live equals the one-shot render of
+the same prefix because a block is frozen only once the *next* block's first line
+is complete (an ordered list continued after a blank line, or a setext underline,
+would otherwise be split wrongly). Reference definitions that appear after their use
+can still change earlier blocks, so ``finish`` does one settle render of the whole.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ._heal import heal
+from ._markdown import MarkdownRenderer
+
+
+@dataclass
+class Frame:
+    """What changed since the last update: blocks frozen now, and the whole live HTML."""
+
+    frozen: list[str] = field(default_factory=list)
+    live: str = ""
+    reset: bool = False
+    """True when everything before must be thrown away (the settle render changed it)."""
+
+
+def _top_level_blocks(tokens: list[Any]) -> list[tuple[int, int, int]]:
+    """(first token, end token, first source line) of each top-level block."""
+    blocks: list[tuple[int, int, int]] = []
+    depth = 0
+    start = 0
+    for i, token in enumerate(tokens):
+        if depth == 0:
+            start = i
+        depth += token.nesting
+        if depth == 0 and token.level == 0:
+            line = tokens[start].map[0] if tokens[start].map else 0
+            blocks.append((start, i + 1, line))
+    return blocks
+
+
+def _line_offset(src: str, line: int) -> int:
+    offset = 0
+    for _ in range(line):
+        offset = src.index("\n", offset) + 1
+    return offset
+
+
+class IncrementalMarkdown:
+    """Feed it the growing source with ``update``; it returns only what is new.
+
+    The source must only grow (append-only), as a streamed answer does.
+    """
+
+    def __init__(self, renderer: MarkdownRenderer, *, heal_tail: bool = True) -> None:
+        self._renderer = renderer
+        self._heal = heal_tail
+        self._frozen_end = 0
+        self._frozen_html: list[str] = []
+        self._references: dict[str, Any] = {}
+        self._live_html = ""
+        self._source = ""
+
+    @property
+    def frozen_html(self) -> list[str]:
+        return list(self._frozen_html)
+
+    @property
+    def html(self) -> str:
+        """Everything as the view currently shows it."""
+        return "".join(self._frozen_html) + self._live_html
+
+    def update(self, source: str) -> Frame:
+        self._source = source
+        live_src = source[self._frozen_end :]
+        env: dict[str, Any] = {"references": dict(self._references)}
+        renderer = self._renderer
+        tokens = renderer.parse(live_src, env)
+        blocks = _top_level_blocks(tokens)
+        frame = Frame()
+        if len(blocks) >= 2:
+            last_line = blocks[-1][2]
+            last_offset = _line_offset(live_src, last_line)
+            if "\n" in live_src[last_offset:]:
+                # The live block's first line is complete: everything before it is final.
+                frozen_src = live_src[:last_offset]
+                html = renderer.render_tokens(tokens[: blocks[-1][0]], env)
+                frame.frozen.append(html)
+                self._frozen_html.append(html)
+                if "]:" in frozen_src:
+                    ref_env: dict[str, Any] = {"references": self._references}
+                    renderer.parse(frozen_src, ref_env)
+                self._frozen_end += last_offset
+                tokens = tokens[blocks[-1][0] :]
+                live_src = live_src[last_offset:]
+        if self._heal:
+            healed = heal(live_src)
+            if healed != live_src:
+                tokens = renderer.parse(healed, {"references": dict(self._references)})
+        frame.live = renderer.render_tokens(tokens, env) if tokens else ""
+        self._live_html = frame.live
+        return frame
+
+    def finish(self, source: str | None = None) -> Frame:
+        """The settle render: the whole document at once, exactly the one-shot output.
+
+        Returns a reset frame only when it differs from what is on screen."""
+        if source is not None:
+            self._source = source
+        final = self._renderer.render(self._source)
+        frame = Frame(live="", reset=final != "".join(self._frozen_html) + self._live_html_unhealed())
+        if frame.reset:
+            self._frozen_html = [final]
+            frame.frozen = [final]
+            self._live_html = ""
+        else:
+            # The live block's unhealed render becomes frozen as it stands.
+            live = self._live_html_unhealed()
+            self._frozen_html.append(live)
+            frame.frozen = [live]
+            self._live_html = ""
+        self._frozen_end = len(self._source)
+        return frame
+
+    def _live_html_unhealed(self) -> str:
+        live_src = self._source[self._frozen_end :]
+        if not live_src:
+            return ""
+        env: dict[str, Any] = {"references": dict(self._references)}
+        return self._renderer.render_tokens(self._renderer.parse(live_src, env), env)

@@ -1,0 +1,181 @@
+"""``%%claude`` and ``%claude``: a thin shell over the public API.
+
+Parse the options, interpolate the prompt, build the request from the conversation,
+stream it through a ``StreamView``, bind the result. Nothing here renders or talks
+HTTP itself.
+"""
+
+from __future__ import annotations
+
+import getpass
+from typing import Any
+
+from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
+from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+
+from . import _api, _client
+from ._config import Claude
+from ._conversation import Conversation
+from ._errors import ClaudeError, describe_exception
+from ._interpolate import interpolate
+from ._request import build_params
+
+
+def _cell_metadata(shell: Any) -> dict[str, Any]:
+    """The execute request's metadata (JupyterLab/Notebook 7 put ``cellId`` there)."""
+    kernel = getattr(shell, "kernel", None)
+    parent: Any = None
+    if kernel is not None:
+        try:
+            parent = kernel.get_parent("shell")
+        except TypeError:
+            parent = kernel.get_parent()
+        except Exception:
+            parent = None
+    if not parent:
+        parent = getattr(shell, "parent_header", None)
+    metadata = (parent or {}).get("metadata") or {}
+    return metadata if isinstance(metadata, dict) else {}
+
+
+@magics_class
+class ClaudeMagics(Magics):  # type: ignore[misc]
+    def __init__(self, shell: Any, settings: Claude) -> None:
+        super().__init__(shell)
+        self.settings = settings
+        self.conversation = Conversation()
+
+    @magic_arguments()
+    @argument("-m", "--model", help="Model name (default: Claude.model).")
+    @argument("--max-tokens", type=int, help="Maximum tokens in the answer (default: Claude.max_tokens).")
+    @argument("-s", "--system", help="System prompt (default: Claude.system).")
+    @argument(
+        "--thinking",
+        help="Extended thinking: a budget in tokens (>= 1024) or 'adaptive' (default: Claude.thinking).",
+    )
+    @argument("-t", "--temperature", type=float, help="Sampling temperature.")
+    @argument("-o", "--out", help="Variable to bind the final Message to (default: _claude).")
+    @argument("--new", action="store_true", help="Start a fresh conversation with this cell.")
+    @cell_magic
+    def claude(self, line: str, cell: str) -> None:
+        """Ask Claude; the cell body is the prompt. ``{name}`` inserts a variable's value.
+
+        The answer streams into a live view; the final anthropic Message is bound to
+        ``_claude`` (or ``-o NAME``). Consecutive cells continue one conversation.
+        """
+        args = parse_argstring(self.claude, line)
+        namespace = self.shell.user_ns
+        prompt = interpolate(cell.strip("\n"), namespace)
+        if not prompt.strip():
+            raise ClaudeError("the cell is empty: write the prompt below %%claude")
+        out = args.out or self.settings.out
+        if not out.isidentifier():
+            raise ClaudeError(f"-o needs a variable name, not {out!r}")
+        metadata = _cell_metadata(self.shell)
+        if args.new:
+            self.conversation.reset()
+        deleted = metadata.get("deletedCells")
+        if isinstance(deleted, list) and deleted:
+            self.conversation.forget_cells([str(c) for c in deleted])
+        cell_id = metadata.get("cellId")
+        cell_id = str(cell_id) if cell_id else None
+        messages = self.conversation.request_messages(prompt, cell_id)
+        params = build_params(
+            self.settings,
+            messages,
+            model=args.model,
+            max_tokens=args.max_tokens,
+            system=args.system,
+            thinking=args.thinking,
+            temperature=args.temperature,
+        )
+        settings = self.settings
+        client = _client.get_client(base_url=settings.base_url, timeout=settings.timeout, max_retries=settings.max_retries)
+        view = _api.new_view(settings, params["model"])
+        try:
+            final = view.consume(client.messages.stream(**params))
+        except KeyboardInterrupt:
+            self._bind_partial(out, view)
+            raise ClaudeError(f"stopped; the partial answer is kept in {out}") from None
+        except Exception as exc:
+            kept = self._bind_partial(out, view)
+            detail = describe_exception(exc).detail
+            if kept:
+                detail += f"\nThe partial answer is kept in {out}."
+            raise ClaudeError(detail) from None
+        namespace[out] = final
+        self.conversation.record(cell_id, messages[-1], final.to_param())  # type: ignore[arg-type]
+
+    def _bind_partial(self, out: str, view: Any) -> bool:
+        if view.message is not None:
+            self.shell.user_ns[out] = view.message
+            return True
+        return False
+
+    @line_magic("claude")
+    def claude_line(self, line: str) -> None:
+        """%claude [reset | history | login | logout]: settings, conversation and key."""
+        command = line.strip().lower()
+        if command == "reset":
+            self.conversation.reset()
+            print("Conversation cleared.")
+        elif command == "history":
+            self._print_history()
+        elif command == "login":
+            self._login()
+        elif command == "logout":
+            _client.set_memory_key(None)
+            print("In-memory key forgotten.")
+        elif command in ("", "status"):
+            self._print_status()
+        else:
+            raise ClaudeError(f"unknown %claude command {line.strip()!r}; use reset, history, login or logout")
+
+    def _print_status(self) -> None:
+        s = self.settings
+        rows = [
+            ("model", s.model),
+            ("max_tokens", s.max_tokens),
+            ("system", s.system or "(none)"),
+            ("thinking", s.thinking or "off"),
+            ("temperature", "API default" if s.temperature is None else s.temperature),
+            ("out", s.out),
+            ("allow_remote_images", s.allow_remote_images),
+            ("key", _client.key_source() or "not set (ANTHROPIC_API_KEY or %claude login)"),
+            ("conversation", f"{len(self.conversation)} turn(s)"),
+        ]
+        width = max(len(k) for k, _ in rows)
+        for key, value in rows:
+            print(f"{key:<{width}}  {value}")
+
+    def _print_history(self) -> None:
+        if not self.conversation.turns:
+            print("No conversation yet.")
+            return
+        for i, turn in enumerate(self.conversation.turns, 1):
+            user = turn.user["content"]
+            if not isinstance(user, str):
+                user = " ".join(p.get("text", "") for p in user if isinstance(p, dict))
+            answer = " ".join(
+                b.get("text", "") for b in turn.assistant.get("content", []) if isinstance(b, dict)
+            )
+            print(f"[{i}] you: {_clip(user)}")
+            print(f"    claude: {_clip(answer)}")
+
+    def _login(self) -> None:
+        try:
+            key = getpass.getpass("Anthropic API key (kept in memory only): ")
+        except Exception as exc:  # no stdin here (nbclient, some frontends)
+            raise ClaudeError(
+                "this frontend cannot prompt for input; set ANTHROPIC_API_KEY in the environment instead"
+            ) from exc
+        if not key.strip():
+            print("No key entered.")
+            return
+        _client.set_memory_key(key.strip())
+        print("Key stored in memory for this kernel.")
+
+
+def _clip(text: str, width: int = 100) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"

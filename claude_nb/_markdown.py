@@ -1,0 +1,102 @@
+"""Markdown to safe HTML: markdown-it-py with raw HTML off, a URL allowlist, Pygments
+highlighting with short class names, remote images held back, and nh3 after it all.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from typing import Any
+
+from markdown_it import MarkdownIt
+from markdown_it.renderer import RendererHTML
+from markdown_it.token import Token
+from markdown_it.utils import EnvType, OptionsDict
+from mdit_py_plugins.tasklists import tasklists_plugin
+from pygments import highlight as pygments_highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexers import get_lexer_by_name
+from pygments.util import ClassNotFound
+
+from ._safety import Sanitizer, host_of, image_kind, link_allowed
+
+_FORMATTER = HtmlFormatter(nowrap=True)
+
+
+def _highlight(code: str, lang: str, _attrs: str) -> str:
+    """Pygments spans for a fenced block; markdown-it wraps them in ``<pre><code>``.
+    Unknown languages fall back to markdown-it's own escaping (empty string)."""
+    if not lang:
+        return ""
+    try:
+        lexer = get_lexer_by_name(lang.split()[0])
+    except (ClassNotFound, ValueError):
+        return ""
+    return str(pygments_highlight(code, lexer, _FORMATTER))
+
+
+def _valid_link(url: str) -> bool:
+    """Links and images share markdown-it's check; inline raster images pass here and
+    ``_render_image`` / the sanitizer keep ``data:`` out of every ``href``."""
+    return link_allowed(url) or image_kind(url) == "inline"
+
+
+def blocked_image_html(src: str, alt: str) -> str:
+    host = host_of(src)
+    label = html.escape(alt or "image")
+    return (
+        f'<span class="cnb-image-blocked" title="Remote image not loaded ({html.escape(host)}); '
+        f'set Claude.allow_remote_images = True to show remote images">'
+        f"[image: {label} — {html.escape(host)}]</span>"
+    )
+
+
+class MarkdownRenderer:
+    """One configured parser + sanitizer. ``render`` is the one-shot reference that the
+    incremental renderer must match; ``parse``/``render_tokens`` are its pieces."""
+
+    def __init__(self, *, allow_remote_images: bool = False) -> None:
+        self.allow_remote_images = allow_remote_images
+        md = MarkdownIt("js-default", {"html": False, "linkify": False, "highlight": _highlight})
+        md.use(tasklists_plugin)
+        md.validateLink = _valid_link  # type: ignore[method-assign]
+        # markdown-it binds a rule as a method of its renderer: hand it plain functions.
+        md.add_render_rule("image", lambda r, *a: self._render_image(r, *a))
+        md.add_render_rule("link_open", lambda r, *a: self._render_link_open(r, *a))
+        self.md = md
+        self.sanitizer = Sanitizer(allow_remote_images=allow_remote_images)
+
+    # -- render rules --------------------------------------------------------------
+    def _render_image(
+        self, renderer: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+    ) -> str:
+        token = tokens[idx]
+        src = str(token.attrGet("src") or "")
+        alt = renderer.renderInlineAsText(token.children or [], options, env)
+        kind = image_kind(src)
+        if kind == "inline" or (kind == "remote" and self.allow_remote_images):
+            return (
+                f'<img src="{html.escape(src)}" alt="{html.escape(alt)}" '
+                'loading="lazy" referrerpolicy="no-referrer">'
+            )
+        if kind == "remote":
+            return blocked_image_html(src, alt)
+        return html.escape(alt)
+
+    def _render_link_open(
+        self, renderer: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+    ) -> str:
+        tokens[idx].attrSet("target", "_blank")
+        tokens[idx].attrSet("rel", "noopener noreferrer nofollow")
+        return renderer.renderToken(tokens, idx, options, env)
+
+    # -- API -------------------------------------------------------------------------
+    def parse(self, src: str, env: dict[str, Any]) -> list[Token]:
+        return self.md.parse(src, env)
+
+    def render_tokens(self, tokens: Sequence[Token], env: dict[str, Any]) -> str:
+        return self.sanitizer.clean(self.md.renderer.render(tokens, self.md.options, env))
+
+    def render(self, src: str) -> str:
+        """The whole document at once, sanitized."""
+        return self.sanitizer.clean(self.md.render(src))

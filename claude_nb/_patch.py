@@ -1,0 +1,54 @@
+"""Turning consecutive renders of a pane into small patches for the frontend.
+
+Offsets are in UTF-16 code units because the frontend slices JavaScript strings;
+code-point offsets would cut emoji and other astral characters in half.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ._incremental import Frame
+
+
+def utf16_len(text: str) -> int:
+    if text.isascii():
+        return len(text)
+    return len(text.encode("utf-16-le")) // 2
+
+
+def common_prefix(a: str, b: str) -> int:
+    """Length in code points of the longest common prefix (C-speed comparisons)."""
+    if b.startswith(a):
+        return len(a)
+    lo, hi = 0, min(len(a), len(b))
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if a[:mid] == b[:mid]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+class PanePatcher:
+    """Remembers what the frontend holds for one pane and emits only the difference."""
+
+    def __init__(self) -> None:
+        self.frozen: list[str] = []
+        self.live = ""
+
+    def patch(self, frame: Frame) -> dict[str, Any] | None:
+        if frame.reset:
+            self.frozen = []
+            self.live = ""
+        if not frame.frozen and frame.live == self.live and not frame.reset:
+            return None
+        keep = 0 if (frame.frozen or frame.reset) else common_prefix(self.live, frame.live)
+        self.frozen.extend(frame.frozen)
+        self.live = frame.live
+        prefix = frame.live[:keep]
+        return {"f": frame.frozen, "k": utf16_len(prefix), "t": frame.live[keep:], "n": utf16_len(frame.live)}
+
+    def snapshot(self) -> dict[str, Any]:
+        return {"f": list(self.frozen), "k": 0, "t": self.live, "n": utf16_len(self.live)}

@@ -1,0 +1,144 @@
+"""The small HTML pieces around the answer (thinking label, tool table, sources,
+unknown blocks, footer), built from state alone so the live view and the static
+snapshot show exactly the same thing. Every piece is escaped here and sanitized by
+the caller."""
+
+from __future__ import annotations
+
+import html
+import json
+from typing import Any
+
+from ._reducer import StreamState
+from ._safety import link_allowed
+
+
+def _n(value: Any) -> str:
+    return f"{int(value):,}"
+
+
+def thinking_label(state: StreamState, now: float) -> str:
+    """The pane's title: live proof that Claude is thinking, and how much."""
+    chars = state.thinking_chars
+    redacted = state.redacted_thinking_count
+    thinking_open = any(b.type == "thinking" and not b.closed for b in state.blocks)
+    parts = []
+    if thinking_open and state.status == "streaming":
+        parts.append("Thinking…")
+    else:
+        parts.append("Thinking")
+    if chars:
+        parts.append(f"{_n(chars)} chars")
+    if redacted:
+        parts.append(f"{redacted} redacted block{'s' if redacted > 1 else ''}")
+    return " · ".join(parts)
+
+
+def has_thinking(state: StreamState) -> bool:
+    return any(b.type in ("thinking", "redacted_thinking") for b in state.blocks)
+
+
+def redacted_html(state: StreamState) -> str:
+    count = state.redacted_thinking_count
+    if not count:
+        return ""
+    return (
+        '<p class="cnb-redacted">🔒 '
+        f"{count} block{'s' if count > 1 else ''} of thinking redacted by the safety system "
+        "(kept encrypted and sent back unchanged).</p>"
+    )
+
+
+def _pretty(value: Any) -> str:
+    return html.escape(json.dumps(value, indent=2, ensure_ascii=False, default=str))
+
+
+def _result_summary(result: Any) -> str:
+    if isinstance(result, list):
+        items = []
+        for item in result[:8]:
+            if isinstance(item, dict) and item.get("url"):
+                title = html.escape(str(item.get("title") or item["url"]))
+                items.append(f"<li>{title} <small>{html.escape(str(item['url']))}</small></li>")
+        if items:
+            return "<ul>" + "".join(items) + "</ul>"
+    if result is None:
+        return ""
+    return f"<pre>{_pretty(result)}</pre>"
+
+
+def tools_html(state: StreamState) -> str:
+    calls = state.tool_calls
+    if not calls:
+        return ""
+    rows = []
+    for call in calls:
+        result = _result_summary(call.get("result")) if "result" in call else ""
+        rows.append(
+            f'<tr data-tool-id="{html.escape(call["id"])}"><td><code>{html.escape(call["name"])}</code></td>'
+            f"<td><small>{html.escape(call['id'])}</small></td>"
+            f"<td><pre>{_pretty(call['input'])}</pre>{result}</td></tr>"
+        )
+    return (
+        '<table class="cnb-tools"><thead><tr><th>tool</th><th>id</th><th>input</th></tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
+def extra_html(state: StreamState) -> str:
+    """Sources cited by the answer, then blocks of types this version does not know."""
+    out = []
+    seen: set[str] = set()
+    sources = []
+    for citation in state.citations:
+        url = str(citation.get("url") or "")
+        if not url or url in seen:
+            continue
+        seen.add(url)
+        title = html.escape(str(citation.get("title") or url))
+        if link_allowed(url):
+            sources.append(
+                f'<li><a href="{html.escape(url)}" target="_blank" rel="noopener noreferrer nofollow">{title}</a></li>'
+            )
+        else:
+            sources.append(f"<li>{title}</li>")
+    if sources:
+        out.append(f'<div class="cnb-sources"><strong>Sources</strong><ol>{"".join(sources)}</ol></div>')
+    for block in state.other_blocks:
+        out.append(
+            f'<details class="cnb-unknown"><summary>{html.escape(block.type)} block</summary>'
+            f"<pre>{_pretty(block.data)}</pre></details>"
+        )
+    return "".join(out)
+
+
+def footer_text(state: StreamState, now: float) -> str:
+    usage = state.usage
+    parts = [state.model or "claude", state.status]
+    if state.status == "streaming" and state.output_tokens <= 1:
+        parts.append(f"{_n(len(state.text))} chars")
+    if usage:
+        tokens = f"{_n(usage.get('input_tokens') or 0)} in / {_n(state.output_tokens)} out tokens"
+        cache_read = usage.get("cache_read_input_tokens") or 0
+        cache_write = usage.get("cache_creation_input_tokens") or 0
+        if cache_read or cache_write:
+            tokens += f" (cache read {_n(cache_read)}, write {_n(cache_write)})"
+        parts.append(tokens)
+    if state.started_at is not None and state.first_token_at is not None:
+        parts.append(f"first token {state.first_token_at - state.started_at:.2f} s")
+    if state.started_at is not None:
+        end = state.ended_at if state.ended_at is not None else now
+        parts.append(f"{end - state.started_at:.1f} s")
+        if state.ended_at is not None and state.first_token_at is not None:
+            span = state.ended_at - state.first_token_at
+            if span > 0 and state.output_tokens > 1:
+                parts.append(f"{state.output_tokens / span:.0f} tok/s")
+    if state.stop_reason:
+        parts.append(f"stop: {state.stop_reason}")
+    if state.error:
+        parts.append(state.error)
+    return " · ".join(parts)
+
+
+def footer_html(state: StreamState, now: float) -> str:
+    return f'<div class="cnb-footer" data-status="{state.status}">{html.escape(footer_text(state, now))}</div>'

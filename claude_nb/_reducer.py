@@ -1,0 +1,254 @@
+"""Stream events reduced to plain state: blocks, text, thinking, tool calls, usage, status.
+
+Pure and Jupyter-free. Events may be the SDK's objects or plain dicts from any other
+source; dispatch is on the ``type`` strings because the SDK builds types it does not
+know loosely (an unknown block arrives looking like a ``TextBlock``), so
+``isinstance`` would lie. Unknown event, block and delta types are kept, never fatal.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Status = Literal["waiting", "streaming", "done", "error", "stopped"]
+
+_TOOL_BLOCKS = frozenset({"tool_use", "server_tool_use", "mcp_tool_use"})
+
+
+def field_of(obj: Any, name: str, default: Any = None) -> Any:
+    """Read ``name`` from an SDK model or a dict alike."""
+    if isinstance(obj, dict):
+        return obj.get(name, default)
+    return getattr(obj, name, default)
+
+
+def as_plain(obj: Any) -> Any:
+    """A JSON-able copy of an SDK model (extra fields of unknown types included) or dict."""
+    dump = getattr(obj, "model_dump", None)
+    if dump is not None:
+        return dump(mode="json", exclude_none=True)
+    if isinstance(obj, dict):
+        return {k: as_plain(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [as_plain(v) for v in obj]
+    return obj
+
+
+@dataclass
+class Block:
+    """One content block as far as it has arrived.
+
+    Text and thinking are kept as lists of pieces (joined on read) so each delta is
+    an O(1) append however long the block grows.
+    """
+
+    index: int
+    type: str
+    pieces: list[str] = field(default_factory=list)
+    json_pieces: list[str] = field(default_factory=list)
+    data: dict[str, Any] = field(default_factory=dict)
+    citations: list[dict[str, Any]] = field(default_factory=list)
+    signature: str = ""
+    closed: bool = False
+    input: Any = None
+
+    @property
+    def content(self) -> str:
+        return "".join(self.pieces)
+
+
+@dataclass
+class StreamState:
+    """Everything the view shows, derived only from events (and the clock readings given)."""
+
+    status: Status = "waiting"
+    model: str = ""
+    message_id: str = ""
+    blocks: list[Block] = field(default_factory=list)
+    usage: dict[str, Any] = field(default_factory=dict)
+    stop_reason: str | None = None
+    error: str | None = None
+    started_at: float | None = None
+    first_token_at: float | None = None
+    ended_at: float | None = None
+    unknown_events: list[str] = field(default_factory=list)
+    version: int = 0
+    """Bumped on every change, so a renderer can tell cheaply whether to look again."""
+
+    # -- derived views -------------------------------------------------------------
+    @property
+    def text(self) -> str:
+        """Markdown of all text blocks in order: adjacent text blocks join directly
+        (citations split one paragraph into several blocks), blocks separated by a
+        tool call or other block get a paragraph break."""
+        out: list[str] = []
+        previous_was_text = True
+        for block in self.blocks:
+            if block.type == "text":
+                if out and not previous_was_text:
+                    out.append("\n\n")
+                out.append(block.content)
+                previous_was_text = True
+            else:
+                previous_was_text = False
+        return "".join(out)
+
+    @property
+    def thinking(self) -> str:
+        return "\n\n".join(b.content for b in self.blocks if b.type == "thinking")
+
+    @property
+    def redacted_thinking_count(self) -> int:
+        return sum(1 for b in self.blocks if b.type == "redacted_thinking")
+
+    @property
+    def thinking_chars(self) -> int:
+        return sum(len(p) for b in self.blocks if b.type == "thinking" for p in b.pieces)
+
+    @property
+    def tool_calls(self) -> list[dict[str, Any]]:
+        """Closed tool-use blocks, with results attached when a result block names them."""
+        results = {
+            b.data.get("tool_use_id"): b for b in self.blocks if b.type.endswith("_tool_result")
+        }
+        calls = []
+        for b in self.blocks:
+            if b.type in _TOOL_BLOCKS and b.closed:
+                call = {"id": b.data.get("id", ""), "name": b.data.get("name", ""), "input": b.input, "type": b.type}
+                result = results.get(call["id"])
+                if result is not None:
+                    call["result"] = result.data.get("content")
+                calls.append(call)
+        return calls
+
+    @property
+    def citations(self) -> list[dict[str, Any]]:
+        return [c for b in self.blocks if b.type == "text" for c in b.citations]
+
+    @property
+    def other_blocks(self) -> list[Block]:
+        """Blocks of types the view has no dedicated place for (future types included)."""
+        known = {"text", "thinking", "redacted_thinking", *_TOOL_BLOCKS}
+        return [b for b in self.blocks if b.type not in known and not b.type.endswith("_tool_result")]
+
+    @property
+    def output_tokens(self) -> int:
+        return int(self.usage.get("output_tokens") or 0)
+
+
+def _merge_usage(state: StreamState, usage: Any) -> None:
+    if usage is None:
+        return
+    for key, value in as_plain(usage).items():
+        if value is not None:
+            state.usage[key] = value
+
+
+def _block_for(state: StreamState, index: Any) -> Block | None:
+    # Blocks arrive in index order; look from the end, where the live one is.
+    for block in reversed(state.blocks):
+        if block.index == index:
+            return block
+    return None
+
+
+def reduce_event(state: StreamState, event: Any, now: float) -> None:
+    """Apply one event to ``state`` in place. ``now`` is a monotonic clock reading."""
+    kind = field_of(event, "type")
+    if state.started_at is None:
+        state.started_at = now
+    if kind == "content_block_delta":
+        _apply_delta(state, event, now)
+    elif kind == "content_block_start":
+        content = field_of(event, "content_block")
+        _start_block(state, field_of(event, "index", len(state.blocks)), content, now)
+    elif kind == "content_block_stop":
+        _stop_block(state, event)
+    elif kind == "message_start":
+        message = field_of(event, "message")
+        state.status = "streaming"
+        state.model = field_of(message, "model", "") or state.model
+        state.message_id = field_of(message, "id", "") or ""
+        _merge_usage(state, field_of(message, "usage"))
+    elif kind == "message_delta":
+        delta = field_of(event, "delta")
+        state.stop_reason = field_of(delta, "stop_reason") or state.stop_reason
+        _merge_usage(state, field_of(event, "usage"))
+    elif kind == "message_stop":
+        state.status = "done"
+        state.ended_at = now
+    elif kind == "error":
+        err = field_of(event, "error")
+        fail(state, f"{field_of(err, 'type', 'error')}: {field_of(err, 'message', '')}", now)
+    elif kind in ("ping", "text", "thinking", "signature", "citation", "input_json"):
+        # ping carries nothing; the rest are the SDK's synthesized copies of raw deltas.
+        return
+    else:
+        state.unknown_events.append(str(kind))
+    state.version += 1
+
+
+def _start_block(state: StreamState, index: int, content: Any, now: float) -> None:
+    plain = as_plain(content) or {}
+    kind = str(plain.get("type", "unknown"))
+    block = Block(index=index, type=kind, data=plain)
+    if kind == "text" and plain.get("text"):
+        block.pieces.append(plain["text"])
+    elif kind == "thinking" and plain.get("thinking"):
+        block.pieces.append(plain["thinking"])
+    if kind == "redacted_thinking" or kind.endswith("_tool_result"):
+        block.closed = True
+    state.blocks.append(block)
+    if kind in ("text", "thinking", "redacted_thinking") and state.first_token_at is None:
+        state.first_token_at = now
+
+
+def _apply_delta(state: StreamState, event: Any, now: float) -> None:
+    block = _block_for(state, field_of(event, "index"))
+    delta = field_of(event, "delta")
+    kind = field_of(delta, "type")
+    if block is None:
+        state.unknown_events.append(f"delta for unknown block {field_of(event, 'index')}")
+        return
+    if kind == "text_delta":
+        block.pieces.append(field_of(delta, "text", ""))
+        if state.first_token_at is None:
+            state.first_token_at = now
+    elif kind == "thinking_delta":
+        block.pieces.append(field_of(delta, "thinking", ""))
+    elif kind == "input_json_delta":
+        block.json_pieces.append(field_of(delta, "partial_json", ""))
+    elif kind == "signature_delta":
+        block.signature += field_of(delta, "signature", "")
+    elif kind == "citations_delta":
+        block.citations.append(as_plain(field_of(delta, "citation")))
+    else:
+        block.data.setdefault("_deltas", []).append(as_plain(delta))
+
+
+def _stop_block(state: StreamState, event: Any) -> None:
+    block = _block_for(state, field_of(event, "index"))
+    if block is None:
+        return
+    block.closed = True
+    if block.type in _TOOL_BLOCKS:
+        # The SDK hands the finished block over; from other sources parse the JSON once.
+        finished = field_of(event, "content_block")
+        parsed = field_of(finished, "input") if finished is not None else None
+        if parsed is None:
+            raw = "".join(block.json_pieces)
+            try:
+                parsed = json.loads(raw) if raw.strip() else {}
+            except ValueError:
+                parsed = {"_unparsed": raw}
+        block.input = as_plain(parsed)
+
+
+def fail(state: StreamState, message: str, now: float, *, stopped: bool = False) -> None:
+    """End the stream as failed (or stopped by the user), keeping everything received."""
+    state.status = "stopped" if stopped else "error"
+    state.error = message
+    state.ended_at = now
+    state.version += 1

@@ -1,0 +1,70 @@
+"""Building the Messages API request from settings and per-cell options."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ._config import Claude
+from ._errors import ClaudeError
+
+MIN_THINKING_BUDGET = 1024
+
+
+def thinking_param(value: str | int | None) -> dict[str, Any] | None:
+    """``"adaptive"`` → adaptive thinking; an int ≥ 1024 → an enabled budget; off otherwise."""
+    if value is None or value == "" or str(value).lower() in ("off", "0", "none", "disabled"):
+        return None
+    if str(value).lower() == "adaptive":
+        return {"type": "adaptive"}
+    try:
+        budget = int(value)
+    except (TypeError, ValueError):
+        raise ClaudeError(f"--thinking takes a budget in tokens (>= {MIN_THINKING_BUDGET}) or 'adaptive', not {value!r}") from None
+    if budget < MIN_THINKING_BUDGET:
+        raise ClaudeError(f"--thinking budget must be at least {MIN_THINKING_BUDGET} tokens (got {budget})")
+    return {"type": "enabled", "budget_tokens": budget}
+
+
+def build_params(
+    settings: Claude,
+    messages: list[dict[str, Any]],
+    *,
+    model: str | None = None,
+    max_tokens: int | None = None,
+    system: str | None = None,
+    thinking: str | int | None = None,
+    temperature: float | None = None,
+    extra: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Keyword arguments for ``client.messages.stream``.
+
+    When a thinking budget is at or above the default ``max_tokens`` and no
+    ``max_tokens`` was asked for, room is made for the answer after the thinking
+    (budget + the default); an explicit ``max_tokens`` that is too small is an error.
+    """
+    params: dict[str, Any] = {
+        "model": model or settings.model,
+        "messages": messages,
+    }
+    think = thinking_param(thinking if thinking is not None else settings.thinking)
+    tokens = max_tokens if max_tokens is not None else settings.max_tokens
+    if think is not None and think["type"] == "enabled":
+        budget = think["budget_tokens"]
+        if tokens <= budget:
+            if max_tokens is not None:
+                raise ClaudeError(
+                    f"--max-tokens ({max_tokens}) must exceed the thinking budget ({budget})"
+                )
+            tokens = budget + settings.max_tokens
+    params["max_tokens"] = tokens
+    if think is not None:
+        params["thinking"] = think
+    system_prompt = system if system is not None else settings.system
+    if system_prompt:
+        params["system"] = system_prompt
+    temp = temperature if temperature is not None else settings.temperature
+    if temp is not None:
+        params["temperature"] = temp
+    if extra:
+        params.update(extra)
+    return params

@@ -1,0 +1,56 @@
+"""The snapshot a stream leaves behind: one HTML/markdown/plain bundle that every
+viewer can show without a kernel or widget manager (saved notebooks, GitHub,
+nbconvert, untrusted notebooks), with the same markup and look as the live view."""
+
+from __future__ import annotations
+
+import html
+from importlib.resources import files
+
+from . import _pieces
+from ._reducer import StreamState
+from ._safety import Sanitizer
+
+CSS = files("claude_nb").joinpath("_frontend/view.css").read_text(encoding="utf-8")
+
+
+def snapshot_html(
+    state: StreamState, answer_html: str, thinking_html: str, sanitizer: Sanitizer, now: float
+) -> str:
+    parts = []
+    if _pieces.has_thinking(state):
+        label = html.escape(_pieces.thinking_label(state, now))
+        body = thinking_html + _pieces.redacted_html(state)
+        parts.append(
+            f'<details class="cnb-thinking"><summary>{label}</summary>'
+            f'<div class="cnb-thinking-body">{body}</div></details>'
+        )
+    parts.append(f'<div class="cnb-answer">{answer_html}</div>')
+    parts.append(_pieces.extra_html(state))
+    parts.append(_pieces.tools_html(state))
+    parts.append(_pieces.footer_html(state, now))
+    body = sanitizer.clean("".join(parts))
+    return (
+        f"<style>{CSS}</style>"
+        f'<div class="cnb jp-RenderedHTMLCommon" data-status="{state.status}">{body}</div>'
+    )
+
+
+def snapshot_markdown(state: StreamState, now: float) -> str:
+    out = []
+    if state.thinking:
+        quoted = "\n".join("> " + line for line in state.thinking.splitlines())
+        out.append(f"> **Thinking**\n>\n{quoted}\n")
+    out.append(state.text)
+    for call in state.tool_calls:
+        out.append(f"\n*Tool call* `{call['name']}` ({call['id']})")
+    out.append(f"\n\n---\n*{_pieces.footer_text(state, now)}*")
+    return "\n".join(out)
+
+
+def snapshot_text(state: StreamState, now: float) -> str:
+    out = [state.text]
+    for call in state.tool_calls:
+        out.append(f"[tool call {call['name']} {call['id']}]")
+    out.append(f"— {_pieces.footer_text(state, now)}")
+    return "\n".join(part for part in out if part)

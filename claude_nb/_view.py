@@ -1,0 +1,394 @@
+"""``StreamView``: the live widget that shows a streaming answer as it arrives.
+
+Events go into the pure reducer; the frame clock decides when the frontend hears
+about it; each flush renders only what changed (incremental markdown) and sends
+a small patch through anywidget's custom messages. When the stream ends, every
+display of the view is replaced by a static, sanitized snapshot and the widget is
+closed, so a saved notebook keeps the answer without a kernel.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+import uuid
+from collections.abc import AsyncIterable, Iterable
+from pathlib import Path
+from typing import Any
+
+import anthropic
+import anywidget
+
+from . import _pieces
+from ._clock import FrameClock
+from ._errors import IncompleteStreamError, describe_exception
+from ._incremental import Frame, IncrementalMarkdown
+from ._markdown import MarkdownRenderer
+from ._patch import PanePatcher
+from ._reducer import Status, StreamState, as_plain, fail, field_of, reduce_event
+from ._static import snapshot_html, snapshot_markdown, snapshot_text
+
+_FRONTEND = Path(__file__).parent / "_frontend"
+_FOOTER_EVERY = 1.0  # seconds between footer refreshes while streaming (elapsed time ticks)
+
+
+class StreamView(anywidget.AnyWidget):  # type: ignore[misc]
+    """A live view of one streamed Claude answer.
+
+    Feed it a stream with ``consume`` (sync) or ``aconsume`` (async), or raw events
+    one by one with ``feed``. Read ``text``, ``thinking``, ``tool_calls``,
+    ``message`` and ``status`` at any time; ``to_html()`` is the static snapshot.
+    """
+
+    _esm = _FRONTEND / "view.js"
+    _css = _FRONTEND / "view.css"
+
+    def __init__(
+        self,
+        *,
+        model: str = "",
+        frame_interval: float = 0.05,
+        allow_remote_images: bool = False,
+        echo: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self._lock = threading.RLock()
+        self._state = StreamState(model=model)
+        self._renderer = MarkdownRenderer(allow_remote_images=allow_remote_images)
+        self._answer = IncrementalMarkdown(self._renderer)
+        self._thinking = IncrementalMarkdown(self._renderer)
+        self._answer_patch = PanePatcher()
+        self._thinking_patch = PanePatcher()
+        self._sent: dict[str, Any] = {}
+        self._seq = -1
+        self._flushed_version = -1
+        self._footer_at = 0.0
+        self._message: anthropic.types.Message | None = None
+        self._display_id = "cnb-" + uuid.uuid4().hex
+        self._displayed = False
+        self._ended = False
+        self._echo = echo
+        self._echo_thinking_said = False
+        self._clock = FrameClock(frame_interval, self._flush)
+        self.on_msg(self._on_frontend_msg)
+
+    # -- public state ------------------------------------------------------------------
+    @property
+    def text(self) -> str:
+        """Markdown source of all text blocks so far, in order."""
+        return self._state.text
+
+    @property
+    def thinking(self) -> str:
+        return self._state.thinking
+
+    @property
+    def tool_calls(self) -> list[dict[str, Any]]:
+        """Closed tool calls: dicts with ``id``, ``name``, ``input`` (and ``type``, ``result``)."""
+        return self._state.tool_calls
+
+    @property
+    def message(self) -> anthropic.types.Message | None:
+        """The final Message (a partial one after an error or stop); None while streaming."""
+        return self._message
+
+    @property
+    def status(self) -> Status:
+        return self._state.status
+
+    @property
+    def error(self) -> str | None:
+        return self._state.error
+
+    @property
+    def state(self) -> StreamState:
+        return self._state
+
+    def to_html(self) -> str:
+        """A self-contained static HTML snapshot of what the view shows."""
+        with self._lock:
+            now = time.monotonic()
+            if self._ended:
+                answer, thinking = self._answer.html, self._thinking.html
+            else:
+                answer = self._renderer.render(self._state.text)
+                thinking = self._renderer.render(self._state.thinking)
+            return snapshot_html(self._state, answer, thinking, self._renderer.sanitizer, now)
+
+    def to_markdown(self) -> str:
+        return snapshot_markdown(self._state, time.monotonic())
+
+    def __repr__(self) -> str:
+        return f"<StreamView status={self.status!r} chars={len(self.text)} tools={len(self.tool_calls)}>"
+
+    def _static_bundle(self) -> dict[str, str]:
+        now = time.monotonic()
+        return {
+            "text/html": self.to_html(),
+            "text/markdown": snapshot_markdown(self._state, now),
+            "text/plain": snapshot_text(self._state, now),
+        }
+
+    # -- display -------------------------------------------------------------------------
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        if self._ended or self._echo:
+            display(self._static_bundle(), raw=True)
+            return
+        bundle = self._repr_mimebundle_()
+        if bundle is None:
+            return
+        data = bundle[0] if isinstance(bundle, tuple) else bundle
+        data = {**data, "text/plain": "Claude is answering…"}
+        display(data, raw=True, display_id=self._display_id)
+        self._displayed = True
+
+    # -- feeding ---------------------------------------------------------------------------
+    def feed(self, event: Any) -> None:
+        """Apply one raw stream event (an SDK event object or a dict)."""
+        with self._lock:
+            if self._ended:
+                return
+            reduce_event(self._state, event, time.monotonic())
+            kind = field_of(event, "type")
+            if self._echo:
+                self._echo_event(kind, event)
+            if kind == "message_stop" and self._message is None:
+                self._message = _message_from(event, self._state)
+            ended = self._state.status in ("done", "error")
+        if ended:
+            self._end()
+        elif kind == "content_block_stop" or kind == "message_start":
+            self._clock._last = float("-inf")  # a closed block shows at once
+            self._clock.tick()
+        else:
+            self._clock.tick()
+
+    def consume(self, stream: Iterable[Any]) -> anthropic.types.Message:
+        """Show a ``MessageStream`` (or any iterable of events); return the final Message.
+
+        Errors are shown in the view and re-raised after the view has ended, with
+        everything received so far kept in ``message`` and ``text``. A
+        ``MessageStreamManager`` (what ``client.messages.stream(...)`` returns) is
+        entered here, so a failure before the first byte is shown too.
+        """
+        if hasattr(stream, "__enter__") and not hasattr(stream, "__iter__"):
+            try:
+                opened = stream.__enter__()
+            except KeyboardInterrupt:
+                self._abort(None, "stopped by the user", stopped=True)
+                raise
+            except BaseException as exc:
+                self._abort(None, describe_exception(exc).summary, stopped=False)
+                raise
+            try:
+                return self.consume(opened)
+            finally:
+                stream.__exit__(None, None, None)
+        try:
+            for event in stream:
+                self.feed(event)
+            final = _final_message(stream, self)
+        except KeyboardInterrupt:
+            self._abort(stream, "stopped by the user", stopped=True)
+            raise
+        except BaseException as exc:
+            self._abort(stream, describe_exception(exc).summary, stopped=False)
+            raise
+        return self._settle(final)
+
+    async def aconsume(self, stream: AsyncIterable[Any]) -> anthropic.types.Message:
+        """The async twin of ``consume`` for an ``AsyncMessageStream`` (or its manager)."""
+        if hasattr(stream, "__aenter__") and not hasattr(stream, "__aiter__"):
+            try:
+                opened = await stream.__aenter__()
+            except (KeyboardInterrupt, _cancelled()):
+                self._abort(None, "stopped by the user", stopped=True)
+                raise
+            except BaseException as exc:
+                self._abort(None, describe_exception(exc).summary, stopped=False)
+                raise
+            try:
+                return await self.aconsume(opened)
+            finally:
+                await stream.__aexit__(None, None, None)
+        try:
+            async for event in stream:
+                self.feed(event)
+            get = getattr(stream, "get_final_message", None)
+            final = await get() if get is not None else self._message
+        except (KeyboardInterrupt, _cancelled()):
+            self._abort(stream, "stopped by the user", stopped=True)
+            raise
+        except BaseException as exc:
+            self._abort(stream, describe_exception(exc).summary, stopped=False)
+            raise
+        return self._settle(final)
+
+    def _settle(self, final: anthropic.types.Message | None) -> anthropic.types.Message:
+        if final is not None:
+            self._message = final
+        if self._state.status != "done" or final is None:
+            with self._lock:
+                fail(self._state, "the stream ended before message_stop (connection closed early)", time.monotonic())
+            self._end()
+            raise IncompleteStreamError(self._message)
+        self._end()
+        return final
+
+    def _abort(self, stream: Any, reason: str, *, stopped: bool) -> None:
+        snapshot = getattr(stream, "current_message_snapshot", None)
+        if self._message is None and snapshot is not None:
+            try:
+                self._message = stream.current_message_snapshot
+            except Exception:  # no message_start yet
+                self._message = None
+        close = getattr(stream, "close", None)
+        if close is not None:
+            try:
+                result = close()
+                if hasattr(result, "close"):  # an un-awaited coroutine from an async stream
+                    result.close()
+            except Exception:
+                pass
+        with self._lock:
+            if self._state.status not in ("error", "stopped"):
+                fail(self._state, reason, time.monotonic(), stopped=stopped)
+        if self._message is None and self._state.blocks:
+            self._message = _message_from({}, self._state)
+        self._end()
+
+    # -- echo (no widget frontend) ---------------------------------------------------------
+    def _echo_event(self, kind: Any, event: Any) -> None:
+        if kind == "content_block_delta":
+            delta = field_of(event, "delta")
+            if field_of(delta, "type") == "text_delta":
+                sys.stdout.write(field_of(delta, "text", ""))
+                sys.stdout.flush()
+            elif field_of(delta, "type") == "thinking_delta" and not self._echo_thinking_said:
+                self._echo_thinking_said = True
+                sys.stdout.write("[thinking…]\n")
+        elif kind == "content_block_stop":
+            block = self._state.blocks[-1] if self._state.blocks else None
+            if block is not None and block.type in ("tool_use", "server_tool_use"):
+                sys.stdout.write(f"\n[tool call {block.data.get('name')} {block.input}]\n")
+
+    # -- frames ------------------------------------------------------------------------------
+    def _frame_message(self, *, reset: bool, final: bool = False) -> dict[str, Any] | None:
+        state = self._state
+        now = time.monotonic()
+        msg: dict[str, Any] = {}
+        if final:
+            a_frame = self._answer.finish(state.text)
+            t_frame = self._thinking.finish(state.thinking)
+        else:
+            a_frame = self._answer.update(state.text)
+            t_frame = self._thinking.update(state.thinking) if state.thinking_chars else Frame()
+        for key, patcher, frame in (("a", self._answer_patch, a_frame), ("th", self._thinking_patch, t_frame)):
+            patch = patcher.patch(frame)
+            if reset:
+                msg[key] = patcher.snapshot()
+            elif patch is not None:
+                msg[key] = patch
+        pieces: dict[str, Any] = {
+            "tl": _pieces.thinking_label(state, now) if _pieces.has_thinking(state) else "",
+            "tk": any(b.type == "thinking" and not b.closed for b in state.blocks) and state.status == "streaming",
+            "tools": self._renderer.sanitizer.clean(_pieces.tools_html(state)),
+            "rd": _pieces.redacted_html(state),
+            "extra": self._renderer.sanitizer.clean(_pieces.extra_html(state)),
+            "st": state.status,
+        }
+        if reset or final or state.status != self._sent.get("st") or now - self._footer_at >= _FOOTER_EVERY:
+            pieces["foot"] = self._renderer.sanitizer.clean(_pieces.footer_html(state, now))
+            self._footer_at = now
+        for key, value in pieces.items():
+            if reset or self._sent.get(key) != value:
+                msg[key] = value
+                self._sent[key] = value
+        if not msg and not reset:
+            return None
+        self._seq += 1
+        msg["seq"] = self._seq
+        if reset:
+            msg["reset"] = True
+        return msg
+
+    def _flush(self, *, final: bool = False) -> None:
+        with self._lock:
+            if self._state.version == self._flushed_version and not final:
+                return
+            self._flushed_version = self._state.version
+            msg = self._frame_message(reset=False, final=final)
+            if msg is not None and not self._echo:
+                self.send(msg)
+
+    def _on_frontend_msg(self, _widget: Any, content: Any, _buffers: Any) -> None:
+        if isinstance(content, dict) and content.get("type") == "sync":
+            with self._lock:
+                msg = self._frame_message(reset=True)
+                if msg is not None:
+                    self.send(msg)
+
+    def _end(self) -> None:
+        with self._lock:
+            if self._ended:
+                return
+            self._clock.close()
+            self._flush(final=True)
+            self._ended = True
+        if self._echo:
+            sys.stdout.write("\n" + _pieces.footer_text(self._state, time.monotonic()) + "\n")
+            sys.stdout.flush()
+            return
+        if self._displayed:
+            from IPython.display import update_display
+
+            update_display(self._static_bundle(), display_id=self._display_id, raw=True)
+            self.close()
+
+
+def _cancelled() -> type[BaseException]:
+    import asyncio
+
+    return asyncio.CancelledError
+
+
+def _final_message(stream: Any, view: StreamView) -> anthropic.types.Message | None:
+    get = getattr(stream, "get_final_message", None)
+    if get is None:
+        return view.message
+    return get()  # type: ignore[no-any-return]
+
+
+def _message_from(event: Any, state: StreamState) -> anthropic.types.Message:
+    """The Message for events fed by hand: the SDK's own when the event carries it."""
+    carried = field_of(event, "message")
+    if carried is not None and not isinstance(carried, dict):
+        return carried  # type: ignore[no-any-return]
+    content: list[dict[str, Any]] = []
+    for block in state.blocks:
+        if block.type == "text":
+            content.append({"type": "text", "text": block.content, "citations": block.citations or None})
+        elif block.type == "thinking":
+            content.append({"type": "thinking", "thinking": block.content, "signature": block.signature})
+        elif block.type in ("tool_use", "server_tool_use"):
+            content.append({**{k: v for k, v in block.data.items() if k != "_deltas"}, "input": block.input or {}})
+        else:
+            content.append({k: v for k, v in block.data.items() if k != "_deltas"})
+    data = {
+        "id": state.message_id or "msg_unknown",
+        "type": "message",
+        "role": "assistant",
+        "model": state.model,
+        "content": content,
+        "stop_reason": state.stop_reason,
+        "stop_sequence": None,
+        "usage": {"input_tokens": 0, "output_tokens": 0, **as_plain(state.usage)},
+    }
+    try:
+        return anthropic.types.Message.model_validate(data)
+    except Exception:
+        return anthropic.types.Message.model_construct(**data)

@@ -1,0 +1,249 @@
+"""Named streams the loopback server can replay: the content of a demo or a test.
+
+Each builder takes the request body so a scenario can echo the conversation
+(the ``echo`` scenario answers with what it was sent, which is how the tests see
+the conversation from the model's side).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from ._script import HttpError, Script, Step, message_script
+
+RICH_MARKDOWN = """# Streaming report
+
+Here is **bold**, *italic*, ~~struck~~ and `inline code`, with a [link](https://example.com).
+
+## A table
+
+| language | typing | year |
+|----------|--------|-----:|
+| Python   | dynamic | 1991 |
+| Rust     | static  | 2015 |
+
+## Steps
+
+1. Parse the events
+2. Reduce them to state
+3. Render the blocks
+
+- one bullet
+- another bullet
+
+> A quote worth keeping.
+
+```python
+def greet(name: str) -> str:
+    return f"Hello, {name}!"
+```
+
+Raw <b>html</b> stays text. Done.
+"""
+
+THINKING = (
+    "The user wants a short answer. Let me think about the structure first: "
+    "a heading, then a list. I should keep it brief and check the numbers twice."
+)
+
+Builder = Callable[[dict[str, Any]], Script]
+
+
+def _last_user_text(request: dict[str, Any]) -> str:
+    for message in reversed(request.get("messages", [])):
+        if message.get("role") != "user":
+            continue
+        content = message.get("content")
+        if isinstance(content, str):
+            return content
+        return " ".join(
+            part.get("text", "") for part in content if isinstance(part, dict)
+        )
+    return ""
+
+
+def rich(request: dict[str, Any]) -> Script:
+    return message_script([{"type": "text", "text": RICH_MARKDOWN}], model=request.get("model", ""))
+
+
+def thinking(request: dict[str, Any]) -> Script:
+    return message_script(
+        [
+            {"type": "thinking", "thinking": THINKING, "signature": "sig-EqQBCkYIBxgCKkA"},
+            {"type": "text", "text": "## Answer\n\n1. first\n2. second\n"},
+        ],
+        model=request.get("model", ""),
+        usage_extra={"cache_read_input_tokens": 7, "cache_creation_input_tokens": 3},
+    )
+
+
+def tools(request: dict[str, Any]) -> Script:
+    """Thinking, text, then a tool call whose input JSON is split mid-token."""
+    return message_script(
+        [
+            {"type": "thinking", "thinking": "I need the weather tool.", "signature": "sig-tool"},
+            {"type": "text", "text": "Let me check the weather."},
+            {
+                "type": "tool_use",
+                "id": "toolu_01A",
+                "name": "get_weather",
+                "input": {"city": "Zürich", "units": "celsius", "days": [1, 2, 3]},
+            },
+        ],
+        model=request.get("model", ""),
+        stop_reason="tool_use",
+        chunk=5,
+    )
+
+
+def redacted(request: dict[str, Any]) -> Script:
+    return message_script(
+        [
+            {"type": "redacted_thinking", "data": "EmwKAhgBEgy3va3pzix/LafPsn4aDFIT"},
+            {"type": "text", "text": "Answer after redacted thinking."},
+        ],
+        model=request.get("model", ""),
+    )
+
+
+def web_search(request: dict[str, Any]) -> Script:
+    citation = {
+        "type": "web_search_result_location",
+        "url": "https://example.org/weather",
+        "title": "Weather report",
+        "encrypted_index": "Eo8BCioIAhgB",
+        "cited_text": "It will be sunny.",
+    }
+    return message_script(
+        [
+            {"type": "text", "text": "I'll search for that."},
+            {
+                "type": "server_tool_use",
+                "id": "srvtoolu_01",
+                "name": "web_search",
+                "input": {"query": "weather tomorrow"},
+            },
+            {
+                "type": "web_search_tool_result",
+                "tool_use_id": "srvtoolu_01",
+                "content": [
+                    {
+                        "type": "web_search_result",
+                        "url": "https://example.org/weather",
+                        "title": "Weather report",
+                        "encrypted_content": "EqgfCioIARgB",
+                        "page_age": "1 day ago",
+                    }
+                ],
+            },
+            {"type": "text", "text": "Tomorrow will be sunny.", "citations": [citation]},
+        ],
+        model=request.get("model", ""),
+        usage_extra={"server_tool_use": {"web_search_requests": 1}},
+    )
+
+
+def future(request: dict[str, Any]) -> Script:
+    """Types this client has never heard of: an event, a block and a delta."""
+    script = message_script([{"type": "text", "text": "Before the future. "}], model=request.get("model", ""))
+    stop = script.steps[-2:]
+    del script.steps[-2:]
+    script.event("future_event", {"type": "future_event", "payload": {"x": 1}})
+    script.event(
+        "content_block_start",
+        {"type": "content_block_start", "index": 1, "content_block": {"type": "hologram", "frames": 3}},
+    )
+    script.event(
+        "content_block_delta",
+        {"type": "content_block_delta", "index": 1, "delta": {"type": "hologram_delta", "frame": 1}},
+    )
+    script.event("content_block_stop", {"type": "content_block_stop", "index": 1})
+    script.event(
+        "content_block_start",
+        {"type": "content_block_start", "index": 2, "content_block": {"type": "text", "text": ""}},
+    )
+    script.event(
+        "content_block_delta",
+        {"type": "content_block_delta", "index": 2, "delta": {"type": "text_delta", "text": "After it."}},
+    )
+    script.event("content_block_stop", {"type": "content_block_stop", "index": 2})
+    script.steps.extend(stop)
+    return script
+
+
+def echo(request: dict[str, Any]) -> Script:
+    """Answers with a summary of the request, so a test can read what was sent."""
+    summary = {
+        "turns": len(request.get("messages", [])),
+        "last": _last_user_text(request),
+    }
+    return message_script([{"type": "text", "text": json.dumps(summary)}], model=request.get("model", ""))
+
+
+def _partial(request: dict[str, Any]) -> Script:
+    return message_script(
+        [{"type": "text", "text": "This answer is cut off half way through"}],
+        model=request.get("model", ""),
+        finish=False,
+    )
+
+
+def overloaded_midstream(request: dict[str, Any]) -> Script:
+    script = _partial(request)
+    script.steps.append(
+        Step("event", "error", {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}})
+    )
+    return script
+
+
+def dropped(request: dict[str, Any]) -> Script:
+    script = _partial(request)
+    script.steps.append(Step("drop"))
+    return script
+
+
+def eof(request: dict[str, Any]) -> Script:
+    return _partial(request)
+
+
+def stall(request: dict[str, Any]) -> Script:
+    script = _partial(request)
+    script.steps.append(Step("sleep", seconds=30.0))
+    return script
+
+
+def _http_error(status: int, error_type: str, message: str, retry_after_ms: int | None = None) -> Builder:
+    def build(request: dict[str, Any]) -> Script:
+        return Script(error=HttpError(status, error_type, message, retry_after_ms))
+
+    return build
+
+
+SCENARIOS: dict[str, Builder] = {
+    "rich": rich,
+    "thinking": thinking,
+    "tools": tools,
+    "redacted": redacted,
+    "web_search": web_search,
+    "future": future,
+    "echo": echo,
+    "overloaded_midstream": overloaded_midstream,
+    "dropped": dropped,
+    "eof": eof,
+    "stall": stall,
+    "http_401": _http_error(401, "authentication_error", "invalid x-api-key"),
+    "http_404": _http_error(404, "not_found_error", "model: claude-nope"),
+    "http_429": _http_error(429, "rate_limit_error", "Number of requests has exceeded your rate limit", 10),
+    "http_529": _http_error(529, "overloaded_error", "Overloaded", 10),
+}
+
+
+def pick_scenario(request: dict[str, Any]) -> Script:
+    """Choose by a ``replay:NAME`` tag in the last user message; ``rich`` otherwise."""
+    text = _last_user_text(request)
+    for word in text.split():
+        if word.startswith("replay:") and word[7:] in SCENARIOS:
+            return SCENARIOS[word[7:]](request)
+    return rich(request)
