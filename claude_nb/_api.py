@@ -8,7 +8,7 @@ import anthropic
 
 from ._client import get_client
 from ._config import Claude
-from ._request import build_params
+from ._request import build_params, stream_kwargs
 from ._view import StreamView
 
 _last: StreamView | None = None
@@ -83,4 +83,4 @@ def stream(prompt: str | None = None, *, messages: list[dict[str, Any]] | None =
         request = build_params(settings, msgs, thinking=thinking, extra=params, **known)
     client = get_client(base_url=settings.base_url, timeout=settings.timeout, max_retries=settings.max_retries)
     view = new_view(settings, request["model"])
-    return view.consume(client.messages.stream(**request))
+    return view.consume(client.messages.stream(**stream_kwargs(client.messages.stream, request)))

@@ -18,7 +18,7 @@ from ._config import Claude
 from ._conversation import Conversation
 from ._errors import ClaudeError, describe_exception
 from ._interpolate import interpolate
-from ._request import build_params
+from ._request import build_params, stream_kwargs
 
 
 def _cell_metadata(shell: Any) -> dict[str, Any]:
@@ -64,6 +64,8 @@ class ClaudeMagics(Magics):  # type: ignore[misc]
         ``_claude`` (or ``-o NAME``). Consecutive cells continue one conversation.
         """
         args = parse_argstring(self.claude, line)
+        for name in ("model", "system", "out", "thinking"):
+            setattr(args, name, _unquote(getattr(args, name)))
         namespace = self.shell.user_ns
         prompt = interpolate(cell.strip("\n"), namespace)
         if not prompt.strip():
@@ -93,7 +95,7 @@ class ClaudeMagics(Magics):  # type: ignore[misc]
         client = _client.get_client(base_url=settings.base_url, timeout=settings.timeout, max_retries=settings.max_retries)
         view = _api.new_view(settings, params["model"])
         try:
-            final = view.consume(client.messages.stream(**params))
+            final = view.consume(client.messages.stream(**stream_kwargs(client.messages.stream, params)))
         except KeyboardInterrupt:
             self._bind_partial(out, view)
             raise ClaudeError(f"stopped; the partial answer is kept in {out}") from None
@@ -174,6 +176,13 @@ class ClaudeMagics(Magics):  # type: ignore[misc]
             return
         _client.set_memory_key(key.strip())
         print("Key stored in memory for this kernel.")
+
+
+def _unquote(value: str | None) -> str | None:
+    """IPython's argument splitter keeps quotes around a quoted option value."""
+    if value and len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+        return value[1:-1]
+    return value
 
 
 def _clip(text: str, width: int = 100) -> str:

@@ -68,3 +68,23 @@ def build_params(
     if extra:
         params.update(extra)
     return params
+
+
+def stream_kwargs(stream_fn: Any, params: dict[str, Any]) -> dict[str, Any]:
+    """Split ``params`` into what this SDK's ``messages.stream`` names and ``extra_body``.
+
+    SDK releases add and drop request fields (this one has no ``temperature``); the
+    API still takes fields the SDK does not type, and ``extra_body`` is the SDK's
+    own way to send them.
+    """
+    import inspect
+
+    try:
+        accepted = set(inspect.signature(stream_fn).parameters)
+    except (TypeError, ValueError):
+        return params
+    known = {k: v for k, v in params.items() if k in accepted}
+    extra = {k: v for k, v in params.items() if k not in accepted}
+    if extra:
+        known["extra_body"] = {**known.get("extra_body", {}), **extra}
+    return known

@@ -1,0 +1,191 @@
+"""``%%claude`` in a real ipykernel against the loopback API, through the real SDK."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import anthropic
+
+from claude_nb.replay import ReplayServer
+
+from .conftest import SENTINEL_KEY, Kernel, kernel_env
+
+STATE = """
+v = claude_nb.last_view()
+print(json.dumps({"text": v.text, "thinking": v.thinking, "tool_calls": v.tool_calls,
+  "status": v.status, "html": v.to_html(), "error": v.error,
+  "bound": {NAME}.model_dump(mode="json") if "{NAME}" in globals() and {NAME} is not None else None}))
+"""
+
+
+def state(kernel: Kernel, name: str = "_claude") -> dict:
+    run = kernel.run(STATE.replace("{NAME}", name))
+    assert run.ok, run.error_lines
+    return run.json_out()
+
+
+def sdk_final(replay: ReplayServer, prompt: str, **params) -> anthropic.types.Message:
+    client = anthropic.Anthropic(api_key="sk-test", base_url=replay.base_url)
+    with client.messages.stream(
+        model=params.get("model", "claude-sonnet-5-5"), max_tokens=100, messages=[{"role": "user", "content": prompt}]
+    ) as s:
+        return s.get_final_message()
+
+
+def test_thinking_text_and_tool_use_bind_the_message(kernel: Kernel, replay: ReplayServer) -> None:
+    before = len(replay.requests)
+    run = kernel.run("%%claude --new -o answer --thinking 2048 -m claude-test-model\nreplay:tools what's the weather?")
+    assert run.ok, run.error_lines
+    request = replay.requests[before].body
+    assert request["model"] == "claude-test-model"
+    assert request["thinking"] == {"type": "enabled", "budget_tokens": 2048}
+    assert request["max_tokens"] > 2048
+    assert request["stream"] is True
+    s = state(kernel, "answer")
+    assert s["status"] == "done"
+    assert s["text"] == "Let me check the weather."
+    assert s["thinking"] == "I need the weather tool."
+    assert s["tool_calls"][0]["name"] == "get_weather"
+    assert s["tool_calls"][0]["input"] == {"city": "Zürich", "units": "celsius", "days": [1, 2, 3]}
+    bound = s["bound"]
+    assert [b["type"] for b in bound["content"]] == ["thinking", "text", "tool_use"]
+    assert bound["content"][0]["signature"] == "sig-tool"
+    # Equal to the SDK's own accumulation of the same stream.
+    expected = sdk_final(replay, "replay:tools", model="claude-test-model").model_dump(mode="json")
+    assert bound["content"] == expected["content"]
+    assert bound["stop_reason"] == "tool_use"
+    assert "<details" in s["html"] and "get_weather" in s["html"]
+
+
+def test_rich_markdown_renders_and_footer_counts(kernel: Kernel) -> None:
+    run = kernel.run("%%claude --new\nreplay:rich show me everything")
+    assert run.ok, run.error_lines
+    s = state(kernel)
+    html = s["html"]
+    for tag in ("<h1>", "<h2>", "<strong>", "<table>", "<pre><code", "<ol>", "<ul>", "<blockquote>", "<s>"):
+        assert tag in html, tag
+    assert 'class="k"' in html  # highlighted
+    assert "&lt;b&gt;html&lt;/b&gt;" in html  # raw HTML shown as text
+    assert "25 in / 136 out tokens" in html
+    assert "stop: end_turn" in html
+    # The live display was replaced by the static snapshot with readable text/plain.
+    updates = run.of_type("update_display_data")
+    assert updates, "the live view should be replaced at the end"
+    data = updates[-1]["content"]["data"]
+    assert "<table>" in data["text/html"]
+    assert data["text/plain"].startswith("# Streaming report")
+    assert "text/markdown" in data
+    # The widget streamed patches while it ran.
+    customs = [m for m in run.of_type("comm_msg") if m["content"]["data"].get("method") == "custom"]
+    assert customs
+
+
+def test_conversation_continues_and_new_resets(kernel: Kernel, replay: ReplayServer) -> None:
+    kernel.run("%claude reset")
+    assert kernel.run("%%claude\nreplay:thinking first question", cell_id="c1").ok
+    assert kernel.run("%%claude --thinking 1024\nreplay:echo second question", cell_id="c2").ok
+    sent = replay.requests[-1].body["messages"]
+    assert [m["role"] for m in sent] == ["user", "assistant", "user"]
+    assert sent[0]["content"] == "replay:thinking first question"
+    thinking_block = sent[1]["content"][0]
+    assert thinking_block["type"] == "thinking" and thinking_block["signature"] == "sig-EqQBCkYIBxgCKkA"
+    # Re-running cell c2 replaces its turn rather than appending.
+    assert kernel.run("%%claude\nreplay:echo second question, again", cell_id="c2").ok
+    assert len(replay.requests[-1].body["messages"]) == 3
+    assert kernel.run("%%claude\nreplay:echo third", cell_id="c3").ok
+    assert len(replay.requests[-1].body["messages"]) == 5
+    status = kernel.run("%claude")
+    assert "3 turn(s)" in status.stdout
+    history = kernel.run("%claude history")
+    assert "third" in history.stdout
+    assert kernel.run("%%claude --new\nreplay:echo fresh", cell_id="c4").ok
+    assert len(replay.requests[-1].body["messages"]) == 1
+
+
+def test_system_temperature_and_interpolation(kernel: Kernel, replay: ReplayServer) -> None:
+    kernel.run("topic = 'streams'\ncfg = {'k': 'v'}")
+    run = kernel.run(
+        '%%claude --new -s "Be terse." -t 0.3 --max-tokens 321\n'
+        'replay:echo about {topic} and {cfg[k]}; code {"a": {"b": 1}} keeps {braces} {{topic}}'
+    )
+    assert run.ok, run.error_lines
+    body = replay.requests[-1].body
+    assert body["system"] == "Be terse."
+    assert body["temperature"] == 0.3
+    assert body["max_tokens"] == 321
+    assert body["messages"][-1]["content"] == (
+        'replay:echo about streams and v; code {"a": {"b": 1}} keeps {braces} {topic}'
+    )
+
+
+def test_future_redacted_and_web_search_stream_without_error(kernel: Kernel) -> None:
+    for scenario in ("future", "redacted", "web_search"):
+        run = kernel.run(f"%%claude --new\nreplay:{scenario}")
+        assert run.ok, (scenario, run.error_lines)
+        s = state(kernel)
+        assert s["status"] == "done"
+        if scenario == "future":
+            assert "hologram" in s["html"]
+            assert s["text"] == "Before the future. \n\nAfter it."
+        if scenario == "redacted":
+            assert "redacted" in s["html"]
+        if scenario == "web_search":
+            assert "Sources" in s["html"] and "https://example.org/weather" in s["html"]
+            assert s["tool_calls"][0]["name"] == "web_search"
+
+
+def test_errors_are_short_and_keep_partial(kernel: Kernel) -> None:
+    run = kernel.run("%%claude --new -o part\nreplay:overloaded_midstream")
+    assert not run.ok
+    lines = run.error_lines
+    assert 1 <= len(lines) <= 12, lines
+    assert "overloaded_error" in "\n".join(lines)
+    s = state(kernel, "part")
+    assert s["status"] == "error"
+    assert s["text"] == "This answer is cut off half way through"
+    assert s["bound"]["content"][0]["text"] == "This answer is cut off half way through"
+
+    run = kernel.run("%%claude --new\nreplay:http_401")
+    assert not run.ok
+    text = "\n".join(run.error_lines)
+    assert "authentication_error" in text and "request-id" in text
+    assert len(run.error_lines) <= 12
+
+    for scenario in ("dropped", "eof"):
+        run = kernel.run(f"%%claude --new -o part\nreplay:{scenario}")
+        assert not run.ok and len(run.error_lines) <= 12
+        assert state(kernel, "part")["text"] == "This answer is cut off half way through"
+
+
+def test_help_prints_options(kernel: Kernel) -> None:
+    run = kernel.run("%%claude?\n")
+    assert run.ok
+    payload = json.dumps(run.reply["content"].get("payload", [])) + run.stdout
+    for option in ("--model", "--max-tokens", "--system", "--thinking", "--temperature", "--out", "--new"):
+        assert option in payload
+
+
+def test_key_never_leaves_the_kernel(kernel: Kernel) -> None:
+    kernel.run("%claude")
+    blob = json.dumps(kernel.all_messages, default=str)
+    assert SENTINEL_KEY not in blob
+    assert SENTINEL_KEY[-20:] not in blob
+
+
+def test_missing_key_fails_before_sending(replay: ReplayServer) -> None:
+    env = kernel_env(replay)
+    del env["ANTHROPIC_API_KEY"]
+    k = Kernel(env)
+    try:
+        assert k.run("%load_ext claude_nb").ok
+        before = len(replay.requests)
+        run = k.run("%%claude\nhello")
+        assert not run.ok
+        text = "\n".join(run.error_lines)
+        assert "ANTHROPIC_API_KEY" in text
+        assert len(run.error_lines) <= 12
+        assert not re.search(r"Traceback|File \"", text)
+        assert len(replay.requests) == before
+    finally:
+        k.stop()
