@@ -64,7 +64,9 @@ def new_view(settings: Claude, model: str) -> StreamView:
     return view
 
 
-def stream(prompt: str | None = None, *, messages: list[dict[str, Any]] | None = None, **params: Any) -> anthropic.types.Message:
+def stream(
+    prompt: str | None = None, *, messages: list[dict[str, Any]] | None = None, **params: Any
+) -> anthropic.types.Message:
     """Display a live view and stream one answer into it; return the final Message.
 
     ``params`` are passed to ``client.messages.stream`` (``model``, ``max_tokens``,

@@ -62,7 +62,9 @@ def require_key() -> None:
         raise MissingKeyError()
 
 
-def get_client(*, base_url: str | None = None, timeout: float | None = None, max_retries: int = 2) -> anthropic.Anthropic:
+def get_client(
+    *, base_url: str | None = None, timeout: float | None = None, max_retries: int = 2
+) -> anthropic.Anthropic:
     require_key()
     ident = (_fingerprint(), base_url or os.environ.get("ANTHROPIC_BASE_URL"), timeout, max_retries)
     with _lock:

@@ -21,29 +21,23 @@ def default_model() -> str:
     return _FALLBACK_MODEL
 
 
-class Claude(Configurable):  # type: ignore[misc]
+class Claude(Configurable):
     """Defaults for ``%%claude`` and ``claude_nb.stream``."""
 
     model = Unicode(default_model(), help="Model used when -m is not given.").tag(config=True)
     max_tokens = Int(4096, help="max_tokens when --max-tokens is not given.").tag(config=True)
     system = Unicode("", help="System prompt used when -s is not given.").tag(config=True)
-    thinking = Unicode(
-        "", help="Extended thinking: '' (off), 'adaptive', or a budget in tokens (>= 1024)."
-    ).tag(config=True)
-    temperature = Float(None, allow_none=True, help="Sampling temperature (API default when unset).").tag(
+    thinking = Unicode("", help="Extended thinking: '' (off), 'adaptive', or a budget in tokens (>= 1024).").tag(
         config=True
     )
+    temperature = Float(None, allow_none=True, help="Sampling temperature (API default when unset).").tag(config=True)
     out = Unicode("_claude", help="Variable the final Message is bound to.").tag(config=True)
     frame_interval = Float(0.05, help="Seconds between frontend updates while streaming.").tag(config=True)
     allow_remote_images = Bool(
         False, help="Load images from remote URLs in answers (off: a remote image could leak data)."
     ).tag(config=True)
-    timeout = Float(600.0, help="Longest silence (seconds) tolerated mid-stream before giving up.").tag(
-        config=True
-    )
-    max_retries = Int(2, help="Retries of a failed request before the stream starts (SDK retries).").tag(
-        config=True
-    )
+    timeout = Float(600.0, help="Longest silence (seconds) tolerated mid-stream before giving up.").tag(config=True)
+    max_retries = Int(2, help="Retries of a failed request before the stream starts (SDK retries).").tag(config=True)
     base_url = Unicode(
         None, allow_none=True, help="API base URL; ANTHROPIC_BASE_URL or the SDK default when unset."
     ).tag(config=True)

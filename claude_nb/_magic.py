@@ -39,7 +39,7 @@ def _cell_metadata(shell: Any) -> dict[str, Any]:
 
 
 @magics_class
-class ClaudeMagics(Magics):  # type: ignore[misc]
+class ClaudeMagics(Magics):
     def __init__(self, shell: Any, settings: Claude) -> None:
         super().__init__(shell)
         self.settings = settings
@@ -63,6 +63,7 @@ class ClaudeMagics(Magics):  # type: ignore[misc]
         The answer streams into a live view; the final anthropic Message is bound to
         ``_claude`` (or ``-o NAME``). Consecutive cells continue one conversation.
         """
+        assert self.shell is not None
         args = parse_argstring(self.claude, line)
         for name in ("model", "system", "out", "thinking"):
             setattr(args, name, _unquote(getattr(args, name)))
@@ -92,7 +93,9 @@ class ClaudeMagics(Magics):  # type: ignore[misc]
             temperature=args.temperature,
         )
         settings = self.settings
-        client = _client.get_client(base_url=settings.base_url, timeout=settings.timeout, max_retries=settings.max_retries)
+        client = _client.get_client(
+            base_url=settings.base_url, timeout=settings.timeout, max_retries=settings.max_retries
+        )
         view = _api.new_view(settings, params["model"])
         try:
             final = view.consume(client.messages.stream(**stream_kwargs(client.messages.stream, params)))
@@ -109,12 +112,12 @@ class ClaudeMagics(Magics):  # type: ignore[misc]
         self.conversation.record(cell_id, messages[-1], final.to_param())  # type: ignore[arg-type]
 
     def _bind_partial(self, out: str, view: Any) -> bool:
-        if view.message is not None:
+        if view.message is not None and self.shell is not None:
             self.shell.user_ns[out] = view.message
             return True
         return False
 
-    @line_magic("claude")
+    @line_magic("claude")  # type: ignore[arg-type]  # IPython types the name argument oddly
     def claude_line(self, line: str) -> None:
         """%claude [reset | history | login | logout]: settings, conversation and key."""
         command = line.strip().lower()
@@ -158,9 +161,7 @@ class ClaudeMagics(Magics):  # type: ignore[misc]
             user = turn.user["content"]
             if not isinstance(user, str):
                 user = " ".join(p.get("text", "") for p in user if isinstance(p, dict))
-            answer = " ".join(
-                b.get("text", "") for b in turn.assistant.get("content", []) if isinstance(b, dict)
-            )
+            answer = " ".join(b.get("text", "") for b in turn.assistant.get("content", []) if isinstance(b, dict))
             print(f"[{i}] you: {_clip(user)}")
             print(f"    claude: {_clip(answer)}")
 

@@ -76,8 +76,7 @@ class MarkdownRenderer:
         kind = image_kind(src)
         if kind == "inline" or (kind == "remote" and self.allow_remote_images):
             return (
-                f'<img src="{html.escape(src)}" alt="{html.escape(alt)}" '
-                'loading="lazy" referrerpolicy="no-referrer">'
+                f'<img src="{html.escape(src)}" alt="{html.escape(alt)}" loading="lazy" referrerpolicy="no-referrer">'
             )
         if kind == "remote":
             return blocked_image_html(src, alt)

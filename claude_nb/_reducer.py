@@ -110,9 +110,7 @@ class StreamState:
     @property
     def tool_calls(self) -> list[dict[str, Any]]:
         """Closed tool-use blocks, with results attached when a result block names them."""
-        results = {
-            b.data.get("tool_use_id"): b for b in self.blocks if b.type.endswith("_tool_result")
-        }
+        results = {b.data.get("tool_use_id"): b for b in self.blocks if b.type.endswith("_tool_result")}
         calls = []
         for b in self.blocks:
             if b.type in _TOOL_BLOCKS and b.closed:

@@ -19,7 +19,9 @@ def thinking_param(value: str | int | None) -> dict[str, Any] | None:
     try:
         budget = int(value)
     except (TypeError, ValueError):
-        raise ClaudeError(f"--thinking takes a budget in tokens (>= {MIN_THINKING_BUDGET}) or 'adaptive', not {value!r}") from None
+        raise ClaudeError(
+            f"--thinking takes a budget in tokens (>= {MIN_THINKING_BUDGET}) or 'adaptive', not {value!r}"
+        ) from None
     if budget < MIN_THINKING_BUDGET:
         raise ClaudeError(f"--thinking budget must be at least {MIN_THINKING_BUDGET} tokens (got {budget})")
     return {"type": "enabled", "budget_tokens": budget}
@@ -52,9 +54,7 @@ def build_params(
         budget = think["budget_tokens"]
         if tokens <= budget:
             if max_tokens is not None:
-                raise ClaudeError(
-                    f"--max-tokens ({max_tokens}) must exceed the thinking budget ({budget})"
-                )
+                raise ClaudeError(f"--max-tokens ({max_tokens}) must exceed the thinking budget ({budget})")
             tokens = budget + settings.max_tokens
     params["max_tokens"] = tokens
     if think is not None:

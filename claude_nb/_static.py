@@ -14,9 +14,7 @@ from ._safety import Sanitizer
 CSS = files("claude_nb").joinpath("_frontend/view.css").read_text(encoding="utf-8")
 
 
-def snapshot_html(
-    state: StreamState, answer_html: str, thinking_html: str, sanitizer: Sanitizer, now: float
-) -> str:
+def snapshot_html(state: StreamState, answer_html: str, thinking_html: str, sanitizer: Sanitizer, now: float) -> str:
     parts = []
     if _pieces.has_thinking(state):
         label = html.escape(_pieces.thinking_label(state, now))
@@ -30,10 +28,7 @@ def snapshot_html(
     parts.append(_pieces.tools_html(state))
     parts.append(_pieces.footer_html(state, now))
     body = sanitizer.clean("".join(parts))
-    return (
-        f"<style>{CSS}</style>"
-        f'<div class="cnb jp-RenderedHTMLCommon" data-status="{state.status}">{body}</div>'
-    )
+    return f'<style>{CSS}</style><div class="cnb jp-RenderedHTMLCommon" data-status="{state.status}">{body}</div>'
 
 
 def snapshot_markdown(state: StreamState, now: float) -> str:

@@ -14,6 +14,7 @@ import threading
 import time
 import uuid
 from collections.abc import AsyncIterable, Iterable
+from contextlib import AbstractAsyncContextManager, AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +34,7 @@ _FRONTEND = Path(__file__).parent / "_frontend"
 _FOOTER_EVERY = 1.0  # seconds between footer refreshes while streaming (elapsed time ticks)
 
 
-class StreamView(anywidget.AnyWidget):  # type: ignore[misc]
+class StreamView(anywidget.AnyWidget):
     """A live view of one streamed Claude answer.
 
     Feed it a stream with ``consume`` (sync) or ``aconsume`` (async), or raw events
@@ -167,7 +168,7 @@ class StreamView(anywidget.AnyWidget):  # type: ignore[misc]
         else:
             self._clock.tick()
 
-    def consume(self, stream: Iterable[Any]) -> anthropic.types.Message:
+    def consume(self, stream: Iterable[Any] | AbstractContextManager[Any]) -> anthropic.types.Message:
         """Show a ``MessageStream`` (or any iterable of events); return the final Message.
 
         Errors are shown in the view and re-raised after the view has ended, with
@@ -175,7 +176,7 @@ class StreamView(anywidget.AnyWidget):  # type: ignore[misc]
         ``MessageStreamManager`` (what ``client.messages.stream(...)`` returns) is
         entered here, so a failure before the first byte is shown too.
         """
-        if hasattr(stream, "__enter__") and not hasattr(stream, "__iter__"):
+        if isinstance(stream, AbstractContextManager) and not isinstance(stream, Iterable):
             try:
                 opened = stream.__enter__()
             except KeyboardInterrupt:
@@ -200,9 +201,11 @@ class StreamView(anywidget.AnyWidget):  # type: ignore[misc]
             raise
         return self._settle(final)
 
-    async def aconsume(self, stream: AsyncIterable[Any]) -> anthropic.types.Message:
+    async def aconsume(
+        self, stream: AsyncIterable[Any] | AbstractAsyncContextManager[Any]
+    ) -> anthropic.types.Message:
         """The async twin of ``consume`` for an ``AsyncMessageStream`` (or its manager)."""
-        if hasattr(stream, "__aenter__") and not hasattr(stream, "__aiter__"):
+        if isinstance(stream, AbstractAsyncContextManager) and not isinstance(stream, AsyncIterable):
             try:
                 opened = await stream.__aenter__()
             except (KeyboardInterrupt, _cancelled()):
@@ -391,4 +394,4 @@ def _message_from(event: Any, state: StreamState) -> anthropic.types.Message:
     try:
         return anthropic.types.Message.model_validate(data)
     except Exception:
-        return anthropic.types.Message.model_construct(**data)
+        return anthropic.types.Message.model_construct(None, **data)

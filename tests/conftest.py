@@ -36,7 +36,9 @@ class CellRun:
     @property
     def stdout(self) -> str:
         return "".join(
-            m["content"]["text"] for m in self.messages if m["msg_type"] == "stream" and m["content"]["name"] == "stdout"
+            m["content"]["text"]
+            for m in self.messages
+            if m["msg_type"] == "stream" and m["content"]["name"] == "stdout"
         )
 
     @property

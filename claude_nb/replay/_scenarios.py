@@ -58,9 +58,7 @@ def _last_user_text(request: dict[str, Any]) -> str:
         content = message.get("content")
         if isinstance(content, str):
             return content
-        return " ".join(
-            part.get("text", "") for part in content if isinstance(part, dict)
-        )
+        return " ".join(part.get("text", "") for part in content if isinstance(part, dict))
     return ""
 
 
@@ -241,9 +239,14 @@ SCENARIOS: dict[str, Builder] = {
 
 
 def pick_scenario(request: dict[str, Any]) -> Script:
-    """Choose by a ``replay:NAME`` tag in the last user message; ``rich`` otherwise."""
+    """Choose by a ``replay:NAME`` tag in the last user message; otherwise by what the
+    request asks for (tools, thinking), so an untagged demo notebook still shows each part."""
     text = _last_user_text(request)
     for word in text.split():
         if word.startswith("replay:") and word[7:] in SCENARIOS:
             return SCENARIOS[word[7:]](request)
+    if request.get("tools"):
+        return tools(request)
+    if (request.get("thinking") or {}).get("type") in ("enabled", "adaptive"):
+        return thinking(request)
     return rich(request)

@@ -108,7 +108,7 @@ def block_events(index: int, block: dict[str, Any], chunk: int = 12) -> list[Ste
             },
         )
         raw = json.dumps(block["input"])
-        pieces = [""] + _chunks(raw, max(3, chunk // 3))
+        pieces = ["", *_chunks(raw, max(3, chunk // 3))]
         for piece in pieces:
             ev(
                 "content_block_delta",

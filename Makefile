@@ -1,0 +1,55 @@
+# Two commands: `make demo` and `make test`. Each builds its own environment in .venv.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+CHROMIUM := /usr/bin/chromium
+
+.PHONY: demo test lint typecheck unit browser bench bench-quick chromium clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $@
+
+$(VENV)/.installed-demo: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[demo]"
+	touch $@
+
+# Browser tests drive Debian's Chromium; browsers cannot be downloaded by Playwright here.
+chromium:
+	@if [ ! -x $(CHROMIUM) ]; then \
+		echo "installing chromium with apt"; \
+		$(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q chromium; \
+	fi
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check claude_nb tests benchmarks
+	$(BIN)/ruff format --check claude_nb tests benchmarks
+
+typecheck: $(VENV)/.installed-test
+	$(BIN)/mypy
+
+unit: $(VENV)/.installed-test
+	$(BIN)/python -m pytest -q -m "not browser"
+
+browser: $(VENV)/.installed-test chromium
+	$(BIN)/python -m pytest -q -m browser
+
+test: $(VENV)/.installed-test chromium lint typecheck
+	$(BIN)/python -m pytest -q
+	$(BIN)/python -m benchmarks.run --quick
+
+bench: $(VENV)/.installed-test
+	$(BIN)/python -m benchmarks.run
+
+# With ANTHROPIC_API_KEY set the demo talks to the real API; without it, to the
+# built-in loopback server, so it runs anywhere with no key.
+demo: $(VENV)/.installed-demo
+	$(BIN)/python -m claude_nb.replay --if-no-key -- $(BIN)/jupyter lab notebooks/quickstart.ipynb
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

