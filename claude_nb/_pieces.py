@@ -115,9 +115,13 @@ def extra_html(state: StreamState) -> str:
 def footer_text(state: StreamState, now: float) -> str:
     usage = state.usage
     parts = [state.model or "claude", state.status]
-    if state.status == "streaming" and state.output_tokens <= 1:
+    streaming = state.status in ("waiting", "streaming")
+    if streaming:
+        # Output tokens arrive only with message_delta at the end; count characters meanwhile.
         parts.append(f"{_n(len(state.text))} chars")
-    if usage:
+        if usage:
+            parts.append(f"{_n(usage.get('input_tokens') or 0)} in tokens")
+    elif usage:
         tokens = f"{_n(usage.get('input_tokens') or 0)} in / {_n(state.output_tokens)} out tokens"
         cache_read = usage.get("cache_read_input_tokens") or 0
         cache_write = usage.get("cache_creation_input_tokens") or 0

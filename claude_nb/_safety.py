@@ -71,6 +71,7 @@ _ATTRIBUTES = {
     "a": {"href", "target"},
     "img": {"src", "alt", "loading", "referrerpolicy"},
     "td": {"style"},
+    "tr": {"data-tool-id"},
     "th": {"style"},
     "ol": {"start"},
     "input": {"type", "checked", "disabled"},

@@ -177,6 +177,7 @@ class StreamView(anywidget.AnyWidget):
         entered here, so a failure before the first byte is shown too.
         """
         if isinstance(stream, AbstractContextManager) and not isinstance(stream, Iterable):
+            self._mark_request_start()
             try:
                 opened = stream.__enter__()
             except KeyboardInterrupt:
@@ -201,11 +202,10 @@ class StreamView(anywidget.AnyWidget):
             raise
         return self._settle(final)
 
-    async def aconsume(
-        self, stream: AsyncIterable[Any] | AbstractAsyncContextManager[Any]
-    ) -> anthropic.types.Message:
+    async def aconsume(self, stream: AsyncIterable[Any] | AbstractAsyncContextManager[Any]) -> anthropic.types.Message:
         """The async twin of ``consume`` for an ``AsyncMessageStream`` (or its manager)."""
         if isinstance(stream, AbstractAsyncContextManager) and not isinstance(stream, AsyncIterable):
+            self._mark_request_start()
             try:
                 opened = await stream.__aenter__()
             except (KeyboardInterrupt, _cancelled()):
@@ -230,6 +230,12 @@ class StreamView(anywidget.AnyWidget):
             self._abort(stream, describe_exception(exc).summary, stopped=False)
             raise
         return self._settle(final)
+
+    def _mark_request_start(self) -> None:
+        """Time to first token counts from the request, not from the first byte."""
+        with self._lock:
+            if self._state.started_at is None:
+                self._state.started_at = time.monotonic()
 
     def _settle(self, final: anthropic.types.Message | None) -> anthropic.types.Message:
         if final is not None:

@@ -44,7 +44,7 @@ export default () => {
   function build(el) {
     el.innerHTML = "";
     const root = document.createElement("div");
-    root.className = "cnb jp-RenderedHTMLCommon";
+    root.className = "cnb jp-RenderedHTMLCommon cnb-live-root";
     root.innerHTML =
       '<details class="cnb-thinking cnb-hidden"><summary></summary>' +
       '<div class="cnb-thinking-body"><div class="cnb-frozen"></div><div class="cnb-live"></div><div class="cnb-rd-box"></div></div></details>' +

@@ -1,8 +1,8 @@
 """Serve the built-in scenarios; optionally run a command with the API pointed here.
 
-    python -m claude_nb.replay                      # serve until Ctrl+C
-    python -m claude_nb.replay -- jupyter lab       # run a command against it
-    python -m claude_nb.replay --if-no-key -- CMD   # only when ANTHROPIC_API_KEY is unset
+python -m claude_nb.replay                      # serve until Ctrl+C
+python -m claude_nb.replay -- jupyter lab       # run a command against it
+python -m claude_nb.replay --if-no-key -- CMD   # only when ANTHROPIC_API_KEY is unset
 """
 
 from __future__ import annotations

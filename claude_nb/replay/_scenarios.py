@@ -171,6 +171,26 @@ def future(request: dict[str, Any]) -> Script:
     return script
 
 
+def showcase(request: dict[str, Any]) -> Script:
+    """Everything at a readable pace: thinking, rich markdown, then a tool call."""
+    return message_script(
+        [
+            {"type": "thinking", "thinking": THINKING * 2, "signature": "sig-showcase"},
+            {"type": "text", "text": RICH_MARKDOWN},
+            {
+                "type": "tool_use",
+                "id": "toolu_showcase",
+                "name": "run_tests",
+                "input": {"suite": "browser", "fast": True},
+            },
+        ],
+        model=request.get("model", ""),
+        stop_reason="tool_use",
+        chunk=8,
+        pace=0.012,
+    )
+
+
 def echo(request: dict[str, Any]) -> Script:
     """Answers with a summary of the request, so a test can read what was sent."""
     summary = {
@@ -227,6 +247,7 @@ SCENARIOS: dict[str, Builder] = {
     "web_search": web_search,
     "future": future,
     "echo": echo,
+    "showcase": showcase,
     "overloaded_midstream": overloaded_midstream,
     "dropped": dropped,
     "eof": eof,

@@ -1,0 +1,152 @@
+"""The live view and the saved notebook, in JupyterLab 4 and Notebook 7 under headless Chromium."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import pytest
+
+from claude_nb.replay import ReplayServer
+
+from .conftest import SENTINEL_KEY, kernel_env
+from .jupyter_app import JupyterApp, browser_context, run_all_cells, wait_kernel_idle
+
+pytestmark = pytest.mark.browser
+
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+OBSERVER = """() => {
+  const rec = { states: new Set(), openWhileStreaming: false, toolRowWhileLive: false };
+  window.__cnb = rec;
+  new MutationObserver(() => {
+    const answer = document.querySelector('.jp-OutputArea .cnb-live-root .cnb-answer');
+    if (!answer) return;
+    rec.states.add(answer.innerHTML);
+    const pane = document.querySelector('.jp-OutputArea .cnb-live-root details.cnb-thinking');
+    if (pane && pane.open) rec.openWhileStreaming = true;
+    if (document.querySelector('.jp-OutputArea .cnb-live-root tr[data-tool-id]')) rec.toolRowWhileLive = true;
+  }).observe(document.body, { subtree: true, childList: true, characterData: true });
+}"""
+
+FINAL = """() => {
+  const done = document.querySelector('.jp-OutputArea .cnb[data-status="done"]');
+  return !!done && !document.querySelector('.jp-OutputArea .cnb-live-root');
+}"""
+
+
+def write_notebook(path: Path) -> None:
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [
+        nbformat.v4.new_code_cell("%load_ext claude_nb"),
+        nbformat.v4.new_code_cell("%%claude --thinking 2048 -o shown\nreplay:showcase Show me everything."),
+    ]
+    nbformat.write(nb, path)
+
+
+@pytest.fixture(scope="module")
+def workdir() -> Iterator[Path]:
+    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as tmp:
+        root = Path(tmp) / "root"
+        root.mkdir()
+        yield root
+
+
+def _screenshot(page: Any, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / name), full_page=False)
+
+
+def _stream_and_check(page: Any) -> None:
+    page.evaluate(OBSERVER)
+    run_all_cells(page)
+    page.wait_for_selector(".jp-OutputArea .cnb-live-root .cnb-answer", timeout=30_000)
+    page.wait_for_function("() => window.__cnb.states.size >= 3", timeout=30_000)
+    _screenshot(page, f"{page.__cnb_app}-live.png")
+    page.wait_for_function(FINAL, timeout=60_000)
+    states = page.evaluate("window.__cnb.states.size")
+    assert states >= 10, f"the answer reached the screen in only {states} states"
+    assert not page.evaluate("window.__cnb.openWhileStreaming"), "thinking pane should stay folded"
+    assert page.evaluate("window.__cnb.toolRowWhileLive"), "the tool row should appear while live"
+    out = page.locator(".jp-OutputArea .cnb")
+    assert out.locator(".cnb-answer table").count() == 1
+    assert out.locator(".cnb-answer pre code .k").count() >= 1
+    assert out.locator(".cnb-answer h1").inner_text() == "Streaming report"
+    assert out.locator("tr[data-tool-id='toolu_showcase']").count() == 1
+    footer = out.locator(".cnb-footer").inner_text()
+    assert "tokens" in footer and "done" in footer
+    details = out.locator("details.cnb-thinking")
+    assert details.evaluate("d => d.open") is False
+    details.locator("summary").click()
+    assert details.evaluate("d => d.open") is True
+    assert "structure first" in details.inner_text()
+    _screenshot(page, f"{page.__cnb_app}-thinking-open.png")
+
+
+@pytest.mark.parametrize("app_name", ["lab", "notebook"])
+def test_streams_live_then_leaves_a_static_answer(
+    app_name: str, replay: ReplayServer, workdir: Path, request: pytest.FixtureRequest
+) -> None:
+    name = f"stream-{app_name}.ipynb"
+    write_notebook(workdir / name)
+    app = JupyterApp(app_name, workdir, kernel_env(replay))
+    try:
+        with browser_context(workdir.parent / f"profile-{app_name}") as context:
+            page = context.new_page()
+            page.__cnb_app = app_name  # type: ignore[attr-defined]
+            errors: list[str] = []
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            try:
+                _run_save_reopen(app, page, workdir / name, errors)
+            except Exception:
+                _screenshot(page, f"FAILED-{request.node.name}.png")
+                raise
+    finally:
+        app.stop()
+
+
+def _run_save_reopen(app: JupyterApp, page: Any, path: Path, errors: list[str]) -> None:
+    page.goto(app.url(path.name))
+    wait_kernel_idle(app, page)
+    _stream_and_check(page)
+    page.keyboard.press("Control+s")
+    saved = _wait_saved(path)
+    html = _static_output(saved)
+    assert "Streaming report" in html and "<table>" in html and "<details" in html
+    assert SENTINEL_KEY not in json.dumps(saved)
+    app.shutdown_kernels()
+    page.reload()
+    page.wait_for_selector(".jp-OutputArea .cnb .cnb-answer table", timeout=30_000)
+    assert "Error displaying widget" not in page.inner_text("body")
+    assert "Streaming report" in page.locator(".jp-OutputArea .cnb-answer").inner_text()
+    _screenshot(page, f"{app.app}-reopened.png")
+    widget_errors = [e for e in errors if "schema" not in e]
+    assert not widget_errors, widget_errors
+
+
+def _wait_saved(path: Path, timeout: float = 20) -> dict[str, Any]:
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        nb = json.loads(path.read_text())
+        if _static_output(nb):
+            return nb  # type: ignore[no-any-return]
+        time.sleep(0.25)
+    raise AssertionError("the saved notebook has no static answer")
+
+
+def _static_output(nb: dict[str, Any]) -> str:
+    for cell in nb["cells"]:
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if "cnb" in str(data.get("text/html", "")):
+                assert "application/vnd.jupyter.widget-view+json" not in data
+                html = data["text/html"]
+                return html if isinstance(html, str) else "".join(html)
+    return ""
