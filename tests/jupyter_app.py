@@ -71,7 +71,7 @@ class JupyterApp:
         ]
         if app == "lab":
             cmd += ["--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
-        self.log = open(root.parent / f"{app}-server.log", "w")  # noqa: SIM115 - closed in stop()
+        self.log = open(root.parent / f"{app}-server.log", "w")
         self.proc = subprocess.Popen(cmd, env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
         self._wait_ready()
 
