@@ -38,7 +38,7 @@ def free_port() -> int:
 
 
 class JupyterApp:
-    def __init__(self, app: str, root: Path, env: dict[str, str]) -> None:
+    def __init__(self, app: str, root: Path, env: dict[str, str], *, theme: str | None = None) -> None:
         self.app = app
         self.root = root
         self.port = free_port()
@@ -49,6 +49,8 @@ class JupyterApp:
         (settings / "notification.jupyterlab-settings").write_text(
             json.dumps({"fetchNews": "false", "checkForUpdates": False})
         )
+        if theme:
+            (settings / "themes.jupyterlab-settings").write_text(json.dumps({"theme": theme}))
         self.env = {
             **env,
             "JUPYTER_CONFIG_DIR": str(state / "config"),

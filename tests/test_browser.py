@@ -94,7 +94,9 @@ def test_streams_live_then_leaves_a_static_answer(
 ) -> None:
     name = f"stream-{app_name}.ipynb"
     write_notebook(workdir / name)
-    app = JupyterApp(app_name, workdir, kernel_env(replay))
+    # Notebook 7 runs in the dark theme so both themes are seen (and screenshotted).
+    theme = "JupyterLab Dark" if app_name == "notebook" else None
+    app = JupyterApp(app_name, workdir, kernel_env(replay), theme=theme)
     try:
         with browser_context(workdir.parent / f"profile-{app_name}") as context:
             page = context.new_page()
