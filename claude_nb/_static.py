@@ -7,7 +7,7 @@ from __future__ import annotations
 import html
 from importlib.resources import files
 
-from . import _pieces
+from . import _fallback, _pieces
 from ._reducer import StreamState
 from ._safety import Sanitizer
 
@@ -31,15 +31,16 @@ def snapshot_html(state: StreamState, answer_html: str, thinking_html: str, sani
     return f'<style>{CSS}</style><div class="cnb jp-RenderedHTMLCommon" data-status="{state.status}">{body}</div>'
 
 
-def snapshot_markdown(state: StreamState, now: float) -> str:
+def snapshot_markdown(state: StreamState, now: float, *, allow_remote_images: bool = False) -> str:
     out = []
     if state.thinking:
-        quoted = "\n".join("> " + line for line in state.thinking.splitlines())
+        thinking = _fallback.markdown(state.thinking, allow_remote_images=allow_remote_images)
+        quoted = "\n".join("> " + line for line in thinking.splitlines())
         out.append(f"> **Thinking**\n>\n{quoted}\n")
-    out.append(state.text)
+    out.append(_fallback.markdown(state.text, allow_remote_images=allow_remote_images))
     for call in state.tool_calls:
-        out.append(f"\n*Tool call* `{call['name']}` ({call['id']})")
-    out.append(f"\n\n---\n*{_pieces.footer_text(state, now)}*")
+        out.append(_fallback.plain(f"\n*Tool call* `{call['name']}` ({call['id']})"))
+    out.append(_fallback.plain(f"\n\n---\n*{_pieces.footer_text(state, now)}*"))
     return "\n".join(out)
 
 
@@ -48,4 +49,4 @@ def snapshot_text(state: StreamState, now: float) -> str:
     for call in state.tool_calls:
         out.append(f"[tool call {call['name']} {call['id']}]")
     out.append(f"— {_pieces.footer_text(state, now)}")
-    return "\n".join(part for part in out if part)
+    return _fallback.plain("\n".join(part for part in out if part))

@@ -119,7 +119,7 @@ class StreamView(anywidget.AnyWidget):
             return snapshot_html(self._state, answer, thinking, self._renderer.sanitizer, now)
 
     def to_markdown(self) -> str:
-        return snapshot_markdown(self._state, time.monotonic())
+        return snapshot_markdown(self._state, time.monotonic(), allow_remote_images=self._renderer.allow_remote_images)
 
     def __repr__(self) -> str:
         return f"<StreamView status={self.status!r} chars={len(self.text)} tools={len(self.tool_calls)}>"
@@ -128,7 +128,9 @@ class StreamView(anywidget.AnyWidget):
         now = time.monotonic()
         return {
             "text/html": self.to_html(),
-            "text/markdown": snapshot_markdown(self._state, now),
+            "text/markdown": snapshot_markdown(
+                self._state, now, allow_remote_images=self._renderer.allow_remote_images
+            ),
             "text/plain": snapshot_text(self._state, now),
         }
 

@@ -152,3 +152,53 @@ def _static_output(nb: dict[str, Any]) -> str:
                 html = data["text/html"]
                 return html if isinstance(html, str) else "".join(html)
     return ""
+
+
+def test_hostile_answer_runs_nothing_and_fetches_nothing(
+    replay: ReplayServer, workdir: Path, request: pytest.FixtureRequest
+) -> None:
+    from claude_nb.replay import message_script
+
+    from .hostile import MARKDOWN_SPECIFIC, RAW_TAGS, REMOTE_IMAGES, URLS
+
+    links = [f"[link{i}]({url})" for i, url in enumerate(URLS)]
+    answer = "\n\n".join(RAW_TAGS + REMOTE_IMAGES + MARKDOWN_SPECIFIC + links)
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [nbformat.v4.new_code_cell("%load_ext claude_nb"), nbformat.v4.new_code_cell("%%claude\nhostile")]
+    nbformat.write(nb, workdir / "hostile.ipynb")
+    app = JupyterApp("lab", workdir, kernel_env(replay))
+    try:
+        with browser_context(workdir.parent / "profile-hostile") as context:
+            hosts: set[str] = set()
+            context.on("request", lambda r: hosts.add(r.url.split("/")[2] if "://" in r.url else r.url[:30]))
+            page = context.new_page()
+            try:
+                page.goto(app.url("hostile.ipynb"))
+                wait_kernel_idle(app, page)
+                replay.queue(
+                    message_script(
+                        [
+                            {"type": "thinking", "thinking": answer, "signature": "s"},
+                            {"type": "text", "text": answer},
+                            {"type": "tool_use", "id": "toolu_x", "name": "t", "input": {"p": RAW_TAGS}},
+                        ],
+                        chunk=40,
+                    )
+                )
+                run_all_cells(page)
+                page.wait_for_selector('.jp-OutputArea .cnb[data-status="done"]', timeout=60_000)
+                page.wait_for_function("() => !document.querySelector('.jp-OutputArea .cnb-live-root')")
+                page.locator(".jp-OutputArea details.cnb-thinking summary").click()
+                page.wait_for_timeout(1000)
+                assert page.evaluate("typeof window.__pwned") == "undefined"
+                assert "onerror=window.__pwned=1" in page.locator(".jp-OutputArea .cnb-answer").inner_text()
+                assert page.locator(".jp-OutputArea .cnb-image-blocked").count() >= len(REMOTE_IMAGES) - 2
+                _screenshot(page, "lab-hostile.png")
+                others = {h for h in hosts if not h.startswith("127.0.0.1")}
+                assert not others, f"the page contacted other hosts: {others}"
+            except Exception:
+                _screenshot(page, f"FAILED-{request.node.name}.png")
+                raise
+    finally:
+        app.stop()
