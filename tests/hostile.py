@@ -112,7 +112,8 @@ MARKDOWN_SPECIFIC = [
     "```python onerror=window.__pwned=1\nprint('visible')\n```",
     "$<img src=x onerror=window.__pwned=1>$",
     "$$\\href{javascript:window.__pwned=1}{x}$$",
-    "| <script>window.__pwned=1</script> | [x](javascript:window.__pwned=1) |\n|---|---|\n| <img src=x onerror=window.__pwned=1> | b |",
+    "| <script>window.__pwned=1</script> | [x](javascript:window.__pwned=1) |\n|---|---|\n"
+    "| <img src=x onerror=window.__pwned=1> | b |",
     '[x](https://ok.example "title\\" onmouseover=\\"window.__pwned=1")',
     '[x](https://ok.example "onmouseover=window.__pwned=1")',
     "[a]: javascript:window.__pwned=1\n\n[click][a]",
