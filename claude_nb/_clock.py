@@ -1,6 +1,10 @@
 """The frame clock: coalesce many small changes into at most one frontend update per
 frame, with a trailing flush so nothing stays stale longer than a frame.
 
+The frame stretches when flushing gets expensive (a long live block at full speed):
+it is at least ``ADAPT`` times the recent cost of a flush, so rendering never takes
+more than a fixed share of the time the stream needs (aider's mdstream does the same).
+
 The stream thread flushes inline when a frame is due (no handoff on the hot path);
 a helper thread only wakes for the trailing flush after a burst, e.g. when the model
 pauses between two keys of a tool input. The helper runs in a copy of the creating
@@ -15,16 +19,30 @@ import time
 from collections.abc import Callable
 
 
+ADAPT = 5.0
+
+
 class FrameClock:
     def __init__(self, interval: float, flush: Callable[[], None], *, trailing_thread: bool = True) -> None:
         self.interval = interval
-        self._flush = flush
+        self._flush_fn = flush
+        self._cost = 0.0
         self._cond = threading.Condition()
         self._last = float("-inf")
         self._pending = False
         self._closed = False
         self._thread: threading.Thread | None = None
         self._use_thread = trailing_thread and interval > 0
+
+    @property
+    def frame(self) -> float:
+        return max(self.interval, ADAPT * self._cost)
+
+    def _flush(self) -> None:
+        start = time.perf_counter()
+        self._flush_fn()
+        cost = time.perf_counter() - start
+        self._cost = 0.7 * self._cost + 0.3 * cost
 
     def _start_thread(self) -> None:
         ctx = contextvars.copy_context()
@@ -34,7 +52,7 @@ class FrameClock:
     def tick(self) -> None:
         """Something changed: flush now if a frame has passed, else leave it pending."""
         now = time.monotonic()
-        if now - self._last >= self.interval:
+        if now - self._last >= self.frame:
             self._last = now
             self._pending = False
             self._flush()
@@ -54,13 +72,13 @@ class FrameClock:
                     self._cond.wait()
                 if self._closed:
                     return
-            delay = self._last + self.interval - time.monotonic()
+            delay = self._last + self.frame - time.monotonic()
             if delay > 0:
                 with self._cond:
                     self._cond.wait(delay)
                     if self._closed:
                         return
-            if self._pending and time.monotonic() - self._last >= self.interval:
+            if self._pending and time.monotonic() - self._last >= self.frame:
                 self._last = time.monotonic()
                 self._pending = False
                 self._flush()

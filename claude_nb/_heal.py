@@ -20,7 +20,8 @@ _HALF_TAG_TAIL = re.compile(r"<[A-Za-z/!][^<>\n]*$")
 _MARKERS = ("**", "__", "~~", "*", "_")
 
 
-def _in_open_fence(src: str) -> bool:
+def in_open_fence(src: str) -> bool:
+    """True when ``src`` starts a fenced code block that has not been closed yet."""
     first = src.lstrip("\n").split("\n", 1)[0]
     match = _FENCE_OPEN.match(first)
     if not match:
@@ -70,7 +71,7 @@ def _open_markers(line: str) -> list[str]:
 
 def heal(src: str) -> str:
     """Return ``src`` with its unfinished tail closed or hidden, for rendering only."""
-    if not src or _in_open_fence(src):
+    if not src or in_open_fence(src):
         return src
     # A trailing line of only '-' or '=' may be a setext underline or a list bullet
     # being typed; a lone bullet or list number is not content yet.

@@ -11,11 +11,15 @@ can still change earlier blocks, so ``finish`` does one settle render of the who
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ._heal import heal
+from ._heal import heal, in_open_fence
 from ._markdown import MarkdownRenderer
+
+
+_REFERENCE_DEFINITION = re.compile(r"^ {0,3}\[[^\]\n]+\]:", re.MULTILINE)
 
 
 @dataclass
@@ -97,11 +101,16 @@ class IncrementalMarkdown:
                 self._frozen_end += last_offset
                 tokens = tokens[blocks[-1][0] :]
                 live_src = live_src[last_offset:]
+        highlight = True
         if self._heal:
+            # Display only: an open code fence is re-rendered every frame while it grows,
+            # and highlighting it each time costs more than the rest of the frame;
+            # it is highlighted once it closes.
+            highlight = not in_open_fence(live_src)
             healed = heal(live_src)
             if healed != live_src:
                 tokens = renderer.parse(healed, {"references": dict(self._references)})
-        frame.live = renderer.render_tokens(tokens, env) if tokens else ""
+        frame.live = renderer.render_tokens(tokens, env, highlight=highlight) if tokens else ""
         self._live_html = frame.live
         return frame
 
@@ -111,15 +120,22 @@ class IncrementalMarkdown:
         Returns a reset frame only when it differs from what is on screen."""
         if source is not None:
             self._source = source
+        live = self._live_html_unhealed()
+        if not _REFERENCE_DEFINITION.search(self._source):
+            # Without reference definitions frozen + live *is* the one-shot render
+            # (the property the tests check), so the settle render can be skipped.
+            self._frozen_html.append(live)
+            self._live_html = ""
+            self._frozen_end = len(self._source)
+            return Frame(frozen=[live])
         final = self._renderer.render(self._source)
-        frame = Frame(live="", reset=final != "".join(self._frozen_html) + self._live_html_unhealed())
+        frame = Frame(live="", reset=final != "".join(self._frozen_html) + live)
         if frame.reset:
             self._frozen_html = [final]
             frame.frozen = [final]
             self._live_html = ""
         else:
             # The live block's unhealed render becomes frozen as it stands.
-            live = self._live_html_unhealed()
             self._frozen_html.append(live)
             frame.frozen = [live]
             self._live_html = ""

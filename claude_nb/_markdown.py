@@ -4,6 +4,7 @@ highlighting with short class names, remote images held back, and nh3 after it a
 
 from __future__ import annotations
 
+import functools
 import html
 from collections.abc import Sequence
 from typing import Any
@@ -15,6 +16,7 @@ from markdown_it.utils import EnvType, OptionsDict
 from mdit_py_plugins.tasklists import tasklists_plugin
 from pygments import highlight as pygments_highlight
 from pygments.formatters import HtmlFormatter
+from pygments.lexer import Lexer
 from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
@@ -23,14 +25,21 @@ from ._safety import Sanitizer, host_of, image_kind, link_allowed
 _FORMATTER = HtmlFormatter(nowrap=True)
 
 
+@functools.lru_cache(maxsize=64)
+def _lexer(name: str) -> Lexer | None:
+    """Looking a lexer up by name scans Pygments' registry (milliseconds); a live code
+    block is highlighted on every frame, so remember the answer."""
+    try:
+        return get_lexer_by_name(name)
+    except (ClassNotFound, ValueError):
+        return None
+
+
 def _highlight(code: str, lang: str, _attrs: str) -> str:
     """Pygments spans for a fenced block; markdown-it wraps them in ``<pre><code>``.
     Unknown languages fall back to markdown-it's own escaping (empty string)."""
-    if not lang:
-        return ""
-    try:
-        lexer = get_lexer_by_name(lang.split()[0])
-    except (ClassNotFound, ValueError):
+    lexer = _lexer(lang.split()[0].lower()) if lang.strip() else None
+    if lexer is None:
         return ""
     return str(pygments_highlight(code, lexer, _FORMATTER))
 
@@ -64,6 +73,7 @@ class MarkdownRenderer:
         md.add_render_rule("image", lambda r, *a: self._render_image(r, *a))
         md.add_render_rule("link_open", lambda r, *a: self._render_link_open(r, *a))
         self.md = md
+        self._plain_options = OptionsDict({**md.options, "highlight": None})
         self.sanitizer = Sanitizer(allow_remote_images=allow_remote_images)
 
     # -- render rules --------------------------------------------------------------
@@ -93,8 +103,9 @@ class MarkdownRenderer:
     def parse(self, src: str, env: dict[str, Any]) -> list[Token]:
         return self.md.parse(src, env)
 
-    def render_tokens(self, tokens: Sequence[Token], env: dict[str, Any]) -> str:
-        return self.sanitizer.clean(self.md.renderer.render(tokens, self.md.options, env))
+    def render_tokens(self, tokens: Sequence[Token], env: dict[str, Any], *, highlight: bool = True) -> str:
+        options = self.md.options if highlight else self._plain_options
+        return self.sanitizer.clean(self.md.renderer.render(tokens, options, env))
 
     def render(self, src: str) -> str:
         """The whole document at once, sanitized."""

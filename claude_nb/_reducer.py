@@ -15,6 +15,8 @@ from typing import Any, Literal
 Status = Literal["waiting", "streaming", "done", "error", "stopped"]
 
 _TOOL_BLOCKS = frozenset({"tool_use", "server_tool_use", "mcp_tool_use"})
+SYNTHESIZED = frozenset({"text", "thinking", "signature", "citation", "input_json"})
+"""Events the SDK adds after each raw delta (copies of it): nothing new to reduce."""
 
 
 def field_of(obj: Any, name: str, default: Any = None) -> Any:
@@ -180,7 +182,7 @@ def reduce_event(state: StreamState, event: Any, now: float) -> None:
     elif kind == "error":
         err = field_of(event, "error")
         fail(state, f"{field_of(err, 'type', 'error')}: {field_of(err, 'message', '')}", now)
-    elif kind in ("ping", "text", "thinking", "signature", "citation", "input_json"):
+    elif kind == "ping" or kind in SYNTHESIZED:
         # ping carries nothing; the rest are the SDK's synthesized copies of raw deltas.
         return
     else:

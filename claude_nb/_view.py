@@ -27,7 +27,7 @@ from ._errors import IncompleteStreamError, describe_exception
 from ._incremental import Frame, IncrementalMarkdown
 from ._markdown import MarkdownRenderer
 from ._patch import PanePatcher
-from ._reducer import Status, StreamState, as_plain, fail, field_of, reduce_event
+from ._reducer import SYNTHESIZED, Status, StreamState, as_plain, fail, field_of, reduce_event
 from ._static import snapshot_html, snapshot_markdown, snapshot_text
 
 _FRONTEND = Path(__file__).parent / "_frontend"
@@ -72,6 +72,9 @@ class StreamView(anywidget.AnyWidget):
         self._ended = False
         self._echo = echo
         self._echo_thinking_said = False
+        self._pending_since: float | None = None
+        self._stats: dict[str, float] = {"max_staleness": 0.0, "frames": 0}
+        """Measured by the benchmark: the longest a change waited to be sent, frames sent."""
         self._clock = FrameClock(frame_interval, self._flush)
         self.on_msg(self._on_frontend_msg)
 
@@ -152,11 +155,17 @@ class StreamView(anywidget.AnyWidget):
     # -- feeding ---------------------------------------------------------------------------
     def feed(self, event: Any) -> None:
         """Apply one raw stream event (an SDK event object or a dict)."""
+        kind = field_of(event, "type")
+        if kind in SYNTHESIZED:
+            return  # the SDK's copy of the raw delta just fed
         with self._lock:
             if self._ended:
                 return
-            reduce_event(self._state, event, time.monotonic())
-            kind = field_of(event, "type")
+            now = time.monotonic()
+            before = self._state.version
+            reduce_event(self._state, event, now)
+            if self._pending_since is None and self._state.version != before:
+                self._pending_since = now
             if self._echo:
                 self._echo_event(kind, event)
             if kind == "message_stop" and self._message is None:
@@ -335,6 +344,11 @@ class StreamView(anywidget.AnyWidget):
             msg = self._frame_message(reset=False, final=final)
             if msg is not None and not self._echo:
                 self.send(msg)
+            if self._pending_since is not None:
+                stale = time.monotonic() - self._pending_since
+                self._stats["max_staleness"] = max(self._stats["max_staleness"], stale)
+                self._pending_since = None
+            self._stats["frames"] += 1
 
     def _on_frontend_msg(self, _widget: Any, content: Any, _buffers: Any) -> None:
         if isinstance(content, dict) and content.get("type") == "sync":

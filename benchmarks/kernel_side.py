@@ -1,0 +1,77 @@
+"""What the benchmark runs inside the kernel: the bare SDK loop, claude_nb, and the
+naive baseline (the whole answer re-rendered into one HTML widget every 100 ms)."""
+
+from __future__ import annotations
+
+import time
+import tracemalloc
+from typing import Any
+
+import anthropic
+import ipywidgets
+from IPython.display import display
+
+import claude_nb
+from claude_nb._markdown import MarkdownRenderer
+
+_client = anthropic.Anthropic()
+_REQUEST = {"model": "claude-bench", "max_tokens": 64000, "messages": [{"role": "user", "content": "bench"}]}
+
+
+def _measure(fn: Any, memory: bool) -> dict[str, Any]:
+    if memory:
+        tracemalloc.start()
+    wall0, cpu0 = time.perf_counter(), time.process_time()
+    extra = fn()
+    result = {"wall": time.perf_counter() - wall0, "cpu": time.process_time() - cpu0, **(extra or {})}
+    if memory:
+        result["peak_bytes"] = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    return result
+
+
+def bare(memory: bool = False) -> dict[str, Any]:
+    def run() -> None:
+        with _client.messages.stream(**_REQUEST) as stream:
+            for _event in stream:
+                pass
+
+    return _measure(run, memory)
+
+
+def claude(memory: bool = False) -> dict[str, Any]:
+    def run() -> dict[str, Any]:
+        view = claude_nb.StreamView()
+        display(view)
+        view.consume(_client.messages.stream(**_REQUEST))
+        return {"staleness": view._stats["max_staleness"], "final_html": len(view._answer.html.encode())}
+
+    return _measure(run, memory)
+
+
+def naive(memory: bool = False) -> dict[str, Any]:
+    renderer = MarkdownRenderer()
+
+    def run() -> dict[str, Any]:
+        widget = ipywidgets.HTML()
+        display(widget)
+        parts: list[str] = []
+        last = time.monotonic()
+        pending_since: float | None = None
+        worst = 0.0
+        with _client.messages.stream(**_REQUEST) as stream:
+            for event in stream:
+                if event.type == "content_block_delta" and event.delta.type == "text_delta":
+                    parts.append(event.delta.text)
+                    now = time.monotonic()
+                    pending_since = pending_since or now
+                    if now - last >= 0.1:
+                        widget.value = renderer.render("".join(parts))
+                        worst = max(worst, time.monotonic() - pending_since)
+                        pending_since, last = None, now
+        widget.value = renderer.render("".join(parts))
+        if pending_since is not None:
+            worst = max(worst, time.monotonic() - pending_since)
+        return {"staleness": worst, "final_html": len(widget.value.encode())}
+
+    return _measure(run, memory)

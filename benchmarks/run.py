@@ -1,0 +1,139 @@
+"""Streaming benchmark: claude_nb against a naive live view and the bare SDK loop.
+
+Recorded answers (~4 KB, 40 KB, 200 KB) are replayed through the loopback server
+into one real ipykernel; everything is measured in the same run and reported as
+ratios to the bare SDK loop (`for ev in stream: pass`) or to the final HTML:
+
+  (a) wall time at full speed          ÷ bare loop
+  (b) kernel CPU at API pace (~100 ev/s) ÷ bare loop
+  (c) widget payload bytes (data of every widget message, envelope excluded) ÷ final HTML bytes
+  (d) widget messages per second while streaming
+  (e) worst staleness: a change's arrival → its frame sent
+  (f) peak Python memory during the stream (tracemalloc, separate run)
+
+    python -m benchmarks.run            # full
+    python -m benchmarks.run --quick    # 4 KB only, one repetition: keeps the benchmark working in CI
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from claude_nb.replay import ReplayServer, message_script
+from tests.conftest import kernel_env
+from tests.kernel import Kernel
+
+from .answers import answer
+
+ROOT = Path(__file__).resolve().parent
+SIZES = {"4 KB": 4_000, "40 KB": 40_000, "200 KB": 200_000}
+API_PACE = 0.01  # seconds between events: ~100 events/s
+CHUNK = 11  # characters per text delta, as the API streams them
+MODES = ("bare", "claude", "naive")
+
+
+def _stamp(msg: dict[str, Any]) -> float:
+    date = msg["header"]["date"]
+    if isinstance(date, str):
+        date = datetime.fromisoformat(date)
+    return float(date.timestamp())
+
+
+def run_once(kernel: Kernel, server: ReplayServer, text: str, mode: str, pace: float, memory: bool = False) -> dict[str, Any]:
+    server.queue(message_script([{"type": "text", "text": text}], chunk=CHUNK, pace=pace, ping_every=0))
+    cell = kernel.run(
+        f"import benchmarks.kernel_side as _ks, json as _json\nprint(_json.dumps(_ks.{mode}(memory={memory})))",
+        timeout=900,
+    )
+    if not cell.ok:
+        raise RuntimeError("\n".join(cell.error_lines))
+    result: dict[str, Any] = json.loads(cell.stdout.strip().splitlines()[-1])
+    widget = [m for m in cell.messages if m["msg_type"] in ("comm_open", "comm_msg")]
+    result["widget_bytes"] = sum(len(json.dumps(m["content"].get("data", {}))) for m in widget)
+    updates = [m for m in cell.messages if m["msg_type"] == "comm_msg"]
+    result["widget_msgs"] = len(updates)
+    span = _stamp(updates[-1]) - _stamp(updates[0]) if len(updates) > 1 else 0.0
+    result["msgs_per_s"] = (len(updates) - 1) / span if span > 0 else 0.0
+    return result
+
+
+def median_of(runs: list[dict[str, Any]], key: str) -> float:
+    return float(statistics.median(r[key] for r in runs))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true", help="4 KB only, one repetition")
+    parser.add_argument("--repeat", type=int, default=3, help="full-speed repetitions (median)")
+    parser.add_argument("--paced", default="4 KB,40 KB", help="sizes also run at API pace")
+    parser.add_argument("--sizes", default=",".join(SIZES), help="which answer sizes to run")
+    args = parser.parse_args(argv)
+    sizes = {"4 KB": SIZES["4 KB"]} if args.quick else {k: SIZES[k] for k in args.sizes.split(",")}
+    repeat = 1 if args.quick else args.repeat
+    paced = {"4 KB"} if args.quick else set(args.paced.split(","))
+    rows = []
+    with ReplayServer() as server:
+        kernel = Kernel(kernel_env(server))
+        try:
+            warm = kernel.run("import benchmarks.kernel_side, claude_nb")
+            if not warm.ok:
+                raise RuntimeError("\n".join(warm.error_lines))
+            run_once(kernel, server, answer(2_000), "claude", 0.0)  # warm caches, lexers, imports
+            for label, size in sizes.items():
+                text = answer(size)
+                fast = {m: [run_once(kernel, server, text, m, 0.0) for _ in range(repeat)] for m in MODES}
+                memory = {m: run_once(kernel, server, text, m, 0.0, memory=True) for m in MODES}
+                slow = {m: run_once(kernel, server, text, m, API_PACE) for m in MODES} if label in paced else None
+                bare_wall = median_of(fast["bare"], "wall")
+                for mode in ("claude", "naive"):
+                    final_html = fast["claude"][0]["final_html"]
+                    source = slow[mode] if slow else fast[mode][0]
+                    rows.append(
+                        {
+                            "size": label,
+                            "view": "claude_nb" if mode == "claude" else "naive (HTML widget, 100 ms)",
+                            "wall": median_of(fast[mode], "wall") / bare_wall,
+                            "cpu": (slow[mode]["cpu"] / slow["bare"]["cpu"]) if slow else None,
+                            "payload": source["widget_bytes"] / final_html,
+                            "rate": source["msgs_per_s"],
+                            "stale_ms": source["staleness"] * 1000,
+                            "peak_mb": memory[mode]["peak_bytes"] / 1e6,
+                            "bare_peak_mb": memory["bare"]["peak_bytes"] / 1e6,
+                            "bare_wall_s": bare_wall,
+                            "paced": bool(slow),
+                        }
+                    )
+                print(f"measured {label}", file=sys.stderr, flush=True)
+        finally:
+            kernel.stop()
+    table = render(rows)
+    print(table)
+    if not args.quick:
+        (ROOT / "results.md").write_text(table + "\n")
+    return 0
+
+
+def render(rows: list[dict[str, Any]]) -> str:
+    lines = [
+        "| answer | view | wall ÷ bare (full speed) | CPU ÷ bare (API pace) | payload ÷ final HTML | widget msgs/s | worst staleness | peak memory (bare) |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        cpu = f"{r['cpu']:.2f}×" if r["cpu"] is not None else "—"
+        pace = "" if r["paced"] else " (full speed)"
+        lines.append(
+            f"| {r['size']} | {r['view']} | {r['wall']:.2f}× (bare {r['bare_wall_s']:.2f} s) | {cpu} | "
+            f"{r['payload']:.2f}×{pace} | {r['rate']:.1f}{pace} | {r['stale_ms']:.0f} ms{pace} | "
+            f"{r['peak_mb']:.1f} MB ({r['bare_peak_mb']:.1f} MB) |"
+        )
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
