@@ -100,6 +100,7 @@ def main(argv: list[str] | None = None) -> int:
                             "view": "claude_nb" if mode == "claude" else "naive (HTML widget, 100 ms)",
                             "wall": median_of(fast[mode], "wall") / bare_wall,
                             "cpu": (slow[mode]["cpu"] / slow["bare"]["cpu"]) if slow else None,
+                            "bare_cpu": f" (bare {slow['bare']['cpu']:.2f} s)" if slow else "",
                             "payload": source["widget_bytes"] / final_html,
                             "rate": source["msgs_per_s"],
                             "stale_ms": source["staleness"] * 1000,
@@ -128,7 +129,7 @@ def render(rows: list[dict[str, Any]]) -> str:
         cpu = f"{r['cpu']:.2f}×" if r["cpu"] is not None else "—"
         pace = "" if r["paced"] else " (full speed)"
         lines.append(
-            f"| {r['size']} | {r['view']} | {r['wall']:.2f}× (bare {r['bare_wall_s']:.2f} s) | {cpu} | "
+            f"| {r['size']} | {r['view']} | {r['wall']:.2f}× (bare {r['bare_wall_s']:.2f} s) | {cpu}{r['bare_cpu']} | "
             f"{r['payload']:.2f}×{pace} | {r['rate']:.1f}{pace} | {r['stale_ms']:.0f} ms{pace} | "
             f"{r['peak_mb']:.1f} MB ({r['bare_peak_mb']:.1f} MB) |"
         )

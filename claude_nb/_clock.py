@@ -36,7 +36,9 @@ class FrameClock:
 
     @property
     def frame(self) -> float:
-        return max(self.interval, ADAPT * self._cost)
+        """The current frame: the configured interval, stretched under load (0 stays 0:
+        every change is sent, which tests of the patch protocol rely on)."""
+        return max(self.interval, ADAPT * self._cost) if self.interval > 0 else 0.0
 
     def _flush(self) -> None:
         start = time.perf_counter()

@@ -32,40 +32,41 @@ def in_open_fence(src: str) -> bool:
     return len(rest) < 2 or not closing.search(rest[1])
 
 
+_SPECIAL = re.compile(r"\\.|`+|\*\*|__|~~|\*|_")
+
+
 def _open_markers(line: str) -> list[str]:
-    """Emphasis, strike and code markers still open at the end of ``line``."""
+    """Emphasis, strike and code markers still open at the end of ``line``.
+
+    Visits only the special characters (a regex finds them), so a long plain line
+    costs almost nothing; this runs on every frame."""
     stack: list[str] = []
-    i = 0
     n = len(line)
-    while i < n:
-        ch = line[i]
-        if ch == "\\":
-            i += 2
+    code_end = -1
+    for match in _SPECIAL.finditer(line):
+        i = match.start()
+        if i < code_end:
             continue
-        if ch == "`":
-            rest = line[i:]
-            run = len(rest) - len(rest.lstrip("`"))
-            ticks = line[i : i + run]
-            end = line.find(ticks, i + run)
+        token = match.group(0)
+        if token[0] == "\\":
+            continue
+        if token[0] == "`":
+            end = line.find(token, match.end())
+            while end >= 0 and end + len(token) < n and line[end + len(token)] == "`":
+                end = line.find(token, end + len(token) + 1)
             if end < 0:
-                stack.append(ticks)
+                stack.append(token)
                 return stack
-            i = end + run
-            continue
-        marker = next((m for m in _MARKERS if line.startswith(m, i)), None)
-        if marker is None:
-            i += 1
+            code_end = end + len(token)
             continue
         before = line[i - 1] if i else " "
-        after = line[i + len(marker)] if i + len(marker) < n else ""
-        if marker[0] == "_" and before.isalnum() and (after.isalnum() or after == ""):
-            i += len(marker)  # intraword underscore: never emphasis
-            continue
-        if stack and stack[-1] == marker and not before.isspace():
+        after = line[match.end()] if match.end() < n else ""
+        if token[0] == "_" and before.isalnum() and (after.isalnum() or after == ""):
+            continue  # intraword underscore: never emphasis
+        if stack and stack[-1] == token and not before.isspace():
             stack.pop()
         elif after and not after.isspace():
-            stack.append(marker)
-        i += len(marker)
+            stack.append(token)
     return stack
 
 

@@ -21,6 +21,19 @@ from ._markdown import MarkdownRenderer
 
 _REFERENCE_DEFINITION = re.compile(r"^ {0,3}\[[^\]\n]+\]:", re.MULTILINE)
 
+# The append fast path. Most frames only add words to the last line of a paragraph,
+# heading, list item or quote. When the added text is letters, digits, spaces and a
+# little punctuation with no markdown meaning, the previous render ended in plain
+# text, and the last line's content starts with a letter (so no block marker can be
+# completed by the addition), the new HTML is the old HTML with the text inserted
+# before its trailing closing tags: no parse needed. Property tests check this
+# against the one-shot render at every prefix.
+_SAFE_SUFFIX = re.compile(r"[A-Za-z0-9 ,.:?'-]*[A-Za-z0-9,.:?']\Z")
+_SAFE_END = re.compile(r"[A-Za-z0-9,.:?']\Z")
+_PLAIN_LINE = re.compile(r"(?: {0,3}(?:[-+*]|\d{1,9}[.)]) +| {0,3}> ?| {0,3}#{1,6} +)*[A-Za-z]")
+_CLOSING_RUN = re.compile(r"(?:</[a-z0-9]+>|\n)*\Z")
+_FAST_BLOCKS = frozenset({"paragraph_open", "heading_open", "bullet_list_open", "ordered_list_open", "blockquote_open"})
+
 
 @dataclass
 class Frame:
@@ -68,6 +81,8 @@ class IncrementalMarkdown:
         self._references: dict[str, Any] = {}
         self._live_html = ""
         self._source = ""
+        self._append_ok = False
+        """The live HTML is an unhealed render of one block that the fast path may extend."""
 
     @property
     def frozen_html(self) -> list[str]:
@@ -78,7 +93,25 @@ class IncrementalMarkdown:
         """Everything as the view currently shows it."""
         return "".join(self._frozen_html) + self._live_html
 
+    def _try_append(self, source: str) -> Frame | None:
+        previous = self._source
+        if not (self._append_ok and len(source) > len(previous) and source.startswith(previous)):
+            return None
+        suffix = source[len(previous) :]
+        last_line = previous[previous.rfind("\n") + 1 :]
+        if not (_SAFE_SUFFIX.match(suffix) and _SAFE_END.search(previous) and _PLAIN_LINE.match(last_line)):
+            return None
+        cut = _CLOSING_RUN.search(self._live_html)
+        if cut is None:
+            return None
+        self._live_html = self._live_html[: cut.start()] + suffix + self._live_html[cut.start() :]
+        self._source = source
+        return Frame(live=self._live_html)
+
     def update(self, source: str) -> Frame:
+        fast = self._try_append(source)
+        if fast is not None:
+            return fast
         self._source = source
         live_src = source[self._frozen_end :]
         env: dict[str, Any] = {"references": dict(self._references)}
@@ -102,6 +135,7 @@ class IncrementalMarkdown:
                 tokens = tokens[blocks[-1][0] :]
                 live_src = live_src[last_offset:]
         highlight = True
+        healed_same = True
         if self._heal:
             # Display only: an open code fence is re-rendered every frame while it grows,
             # and highlighting it each time costs more than the rest of the frame;
@@ -109,9 +143,16 @@ class IncrementalMarkdown:
             highlight = not in_open_fence(live_src)
             healed = heal(live_src)
             if healed != live_src:
+                healed_same = False
                 tokens = renderer.parse(healed, {"references": dict(self._references)})
         frame.live = renderer.render_tokens(tokens, env, highlight=highlight) if tokens else ""
         self._live_html = frame.live
+        self._append_ok = (
+            healed_same
+            and bool(tokens)
+            and tokens[0].type in _FAST_BLOCKS
+            and len(_top_level_blocks(tokens)) == 1
+        )
         return frame
 
     def finish(self, source: str | None = None) -> Frame:
@@ -127,6 +168,7 @@ class IncrementalMarkdown:
             self._frozen_html.append(live)
             self._live_html = ""
             self._frozen_end = len(self._source)
+            self._append_ok = False
             return Frame(frozen=[live])
         final = self._renderer.render(self._source)
         frame = Frame(live="", reset=final != "".join(self._frozen_html) + live)

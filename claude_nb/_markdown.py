@@ -35,9 +35,13 @@ def _lexer(name: str) -> Lexer | None:
         return None
 
 
+@functools.lru_cache(maxsize=32)
 def _highlight(code: str, lang: str, _attrs: str) -> str:
     """Pygments spans for a fenced block; markdown-it wraps them in ``<pre><code>``.
-    Unknown languages fall back to markdown-it's own escaping (empty string)."""
+    Unknown languages fall back to markdown-it's own escaping (empty string).
+
+    Cached: a closed block stays live for a frame or two and is then frozen, and
+    highlighting the same code again costs more than the rest of a frame."""
     lexer = _lexer(lang.split()[0].lower()) if lang.strip() else None
     if lexer is None:
         return ""

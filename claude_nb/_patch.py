@@ -39,16 +39,32 @@ class PanePatcher:
         self.live = ""
 
     def patch(self, frame: Frame) -> dict[str, Any] | None:
+        """``{f, m, k, t, n}``: append ``f`` to frozen, or move the first ``m`` units of
+        the live HTML into frozen (the frontend already has the block: it streamed it);
+        then live = live[:k] + t, whose length must be ``n``."""
         if frame.reset:
             self.frozen = []
             self.live = ""
         if not frame.frozen and frame.live == self.live and not frame.reset:
             return None
-        keep = 0 if (frame.frozen or frame.reset) else common_prefix(self.live, frame.live)
+        msg: dict[str, Any] = {}
+        old_live = self.live
+        if frame.frozen and not frame.reset:
+            frozen = "".join(frame.frozen)
+            if frozen and old_live.startswith(frozen):
+                msg["m"] = utf16_len(frozen)
+                old_live = old_live[len(frozen) :]
+            else:
+                msg["f"] = frame.frozen
+                old_live = ""
+        elif frame.reset:
+            msg["f"] = frame.frozen
+            old_live = ""
+        keep = common_prefix(old_live, frame.live)
         self.frozen.extend(frame.frozen)
         self.live = frame.live
-        prefix = frame.live[:keep]
-        return {"f": frame.frozen, "k": utf16_len(prefix), "t": frame.live[keep:], "n": utf16_len(frame.live)}
+        msg.update(k=utf16_len(frame.live[:keep]), t=frame.live[keep:], n=utf16_len(frame.live))
+        return msg
 
     def snapshot(self) -> dict[str, Any]:
         return {"f": list(self.frozen), "k": 0, "t": self.live, "n": utf16_len(self.live)}

@@ -29,7 +29,10 @@ class Frontend:
                 pane["frozen"], pane["live"] = [], b""
             patch = msg.get(name)
             if patch:
-                pane["frozen"].extend(patch["f"])
+                if patch.get("m"):
+                    pane["frozen"].append(pane["live"][: patch["m"] * 2].decode("utf-16-le"))
+                    pane["live"] = pane["live"][patch["m"] * 2 :]
+                pane["frozen"].extend(patch.get("f", []))
                 live = pane["live"][: patch["k"] * 2] + patch["t"].encode("utf-16-le")
                 assert len(live) // 2 == patch["n"], "length check failed"
                 pane["live"] = live
@@ -84,6 +87,7 @@ def test_patches_rebuild_the_final_html_exactly(server: ReplayServer) -> None:
     assert front.html("th") == MarkdownRenderer().render(view.thinking)
     assert view.status == "done" and message.stop_reason == "end_turn"
     assert len(set(front.renders)) > 20  # it really streamed
+    assert any(m.get("a", {}).get("m") for m in view.sent)  # streamed blocks are not sent twice
     assert front.other["st"] == "done"
     assert "tokens" in front.other["foot"]
 

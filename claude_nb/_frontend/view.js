@@ -1,7 +1,8 @@
 // claude_nb live view. The kernel sends one message per frame:
 //   {seq, reset?, a?: pane, th?: pane, tl?: thinkingLabel, tk?: thinkingLive,
 //    tools?: html, extra?: html, foot?: html, st?: status}
-// pane = {f: [frozen html...], k: keep (UTF-16 units of the old live html), t: tail, n: new live length}
+// pane = {f?: [frozen html...], m?: move the first m units of live into frozen,
+//         k: keep (UTF-16 units of the remaining live html), t: tail, n: new live length}
 // State lives once per model (this factory runs once per model) so a second or late
 // view of the same model is exact from its first frame; views only draw from it.
 export default () => {
@@ -20,6 +21,7 @@ export default () => {
   function applyPane(name, p, reset) {
     const pane = state.panes[name];
     if (reset) { pane.frozen = []; pane.live = ""; }
+    if (p.m) { pane.frozen.push(pane.live.slice(0, p.m)); pane.live = pane.live.slice(p.m); }
     if (p.f && p.f.length) pane.frozen.push(...p.f);
     pane.live = pane.live.slice(0, p.k) + p.t;
     return pane.live.length === p.n;
