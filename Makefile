@@ -48,8 +48,10 @@ bench: $(VENV)/.installed-test
 
 # With ANTHROPIC_API_KEY set the demo talks to the real API; without it, to the
 # built-in loopback server, so it runs anywhere with no key.
+ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
+
 demo: $(VENV)/.installed-demo
-	$(BIN)/python -m claude_nb.replay --if-no-key -- $(BIN)/jupyter lab notebooks/quickstart.ipynb
+	$(BIN)/python -m claude_nb.replay --if-no-key -- $(BIN)/jupyter lab $(ROOT_FLAG) notebooks/quickstart.ipynb
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

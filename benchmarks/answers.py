@@ -15,7 +15,8 @@ WORDS = (
 def _sentence(rng: random.Random) -> str:
     words = [rng.choice(WORDS) for _ in range(rng.randint(6, 16))]
     i = rng.randrange(len(words))
-    words[i] = rng.choice([f"**{words[i]}**", f"*{words[i]}*", f"`{words[i]}()`", f"[{words[i]}](https://example.com/{words[i]})"])
+    word = words[i]
+    words[i] = rng.choice([f"**{word}**", f"*{word}*", f"`{word}()`", f"[{word}](https://example.com/{word})"])
     return " ".join(words).capitalize() + "."
 
 
@@ -29,7 +30,9 @@ def _block(rng: random.Random, n: int) -> str:
         return "\n".join(f"{i}. {_sentence(rng)}" for i in range(1, rng.randint(3, 6)))
     if kind == "table":
         rows = ["| name | value | note |", "|---|---:|---|"]
-        rows += [f"| {rng.choice(WORDS)} | {rng.randint(1, 9999)} | {rng.choice(WORDS)} {rng.choice(WORDS)} |" for _ in range(5)]
+        for _ in range(5):
+            name, value = rng.choice(WORDS), rng.randint(1, 9999)
+            rows.append(f"| {name} | {value} | {rng.choice(WORDS)} {rng.choice(WORDS)} |")
         return "\n".join(rows)
     if kind == "code":
         lines = [f"def {rng.choice(WORDS)}_{n}(items: list[int]) -> int:", "    total = 0"]

@@ -78,11 +78,10 @@ def stream(
     msgs = messages if messages is not None else [{"role": "user", "content": prompt}]
     known = {k: params.pop(k) for k in ("model", "max_tokens", "system", "temperature") if k in params}
     thinking = params.pop("thinking", None)
-    request = build_params(settings, msgs, extra=params, **known)
-    if isinstance(thinking, dict):
-        request["thinking"] = thinking
-    elif thinking is not None:
-        request = build_params(settings, msgs, thinking=thinking, extra=params, **known)
+    if isinstance(thinking, dict):  # a ready-made API value: pass it through unchanged
+        params["thinking"] = thinking
+        thinking = "off"
+    request = build_params(settings, msgs, thinking=thinking, extra=params, **known)
     client = get_client(base_url=settings.base_url, timeout=settings.timeout, max_retries=settings.max_retries)
     view = new_view(settings, request["model"])
     return view.consume(client.messages.stream(**stream_kwargs(client.messages.stream, request)))

@@ -18,7 +18,6 @@ import threading
 import time
 from collections.abc import Callable
 
-
 ADAPT = 5.0
 
 

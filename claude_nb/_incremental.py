@@ -18,7 +18,6 @@ from typing import Any
 from ._heal import heal, in_open_fence
 from ._markdown import MarkdownRenderer
 
-
 _REFERENCE_DEFINITION = re.compile(r"^ {0,3}\[[^\]\n]+\]:", re.MULTILINE)
 
 # The append fast path. Most frames only add words to the last line of a paragraph,
@@ -148,10 +147,7 @@ class IncrementalMarkdown:
         frame.live = renderer.render_tokens(tokens, env, highlight=highlight) if tokens else ""
         self._live_html = frame.live
         self._append_ok = (
-            healed_same
-            and bool(tokens)
-            and tokens[0].type in _FAST_BLOCKS
-            and len(_top_level_blocks(tokens)) == 1
+            healed_same and bool(tokens) and tokens[0].type in _FAST_BLOCKS and len(_top_level_blocks(tokens)) == 1
         )
         return frame
 

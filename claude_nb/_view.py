@@ -70,6 +70,7 @@ class StreamView(anywidget.AnyWidget):
         self._display_id = "cnb-" + uuid.uuid4().hex
         self._displayed = False
         self._ended = False
+        self._ending = False
         self._echo = echo
         self._echo_thinking_said = False
         self._pending_since: float | None = None
@@ -235,9 +236,11 @@ class StreamView(anywidget.AnyWidget):
             get = getattr(stream, "get_final_message", None)
             final = await get() if get is not None else self._message
         except (KeyboardInterrupt, _cancelled()):
+            await _aclose(stream)
             self._abort(stream, "stopped by the user", stopped=True)
             raise
         except BaseException as exc:
+            await _aclose(stream)
             self._abort(stream, describe_exception(exc).summary, stopped=False)
             raise
         return self._settle(final)
@@ -267,11 +270,9 @@ class StreamView(anywidget.AnyWidget):
             except Exception:  # no message_start yet
                 self._message = None
         close = getattr(stream, "close", None)
-        if close is not None:
+        if close is not None and not isinstance(stream, AsyncIterable):
             try:
-                result = close()
-                if hasattr(result, "close"):  # an un-awaited coroutine from an async stream
-                    result.close()
+                close()
             except Exception:
                 pass
         with self._lock:
@@ -359,9 +360,12 @@ class StreamView(anywidget.AnyWidget):
 
     def _end(self) -> None:
         with self._lock:
-            if self._ended:
+            if self._ended or self._ending:
                 return
-            self._clock.close()
+            self._ending = True
+        # Outside the lock: the clock's helper thread may be waiting for it to flush.
+        self._clock.close()
+        with self._lock:
             self._flush(final=True)
             self._ended = True
         if self._echo:
@@ -373,6 +377,15 @@ class StreamView(anywidget.AnyWidget):
 
             update_display(self._static_bundle(), display_id=self._display_id, raw=True)
             self.close()
+
+
+async def _aclose(stream: Any) -> None:
+    close = getattr(stream, "close", None)
+    if close is not None:
+        try:
+            await close()
+        except Exception:
+            pass
 
 
 def _cancelled() -> type[BaseException]:

@@ -189,3 +189,21 @@ def test_missing_key_fails_before_sending(replay: ReplayServer) -> None:
         assert len(replay.requests) == before
     finally:
         k.stop()
+
+
+def test_interrupt_stops_and_keeps_partial(kernel: Kernel) -> None:
+    import threading
+
+    timer = threading.Timer(2.0, kernel.km.interrupt_kernel)
+    timer.start()
+    try:
+        run = kernel.run("%%claude --new -o cut\nreplay:stall", timeout=30)
+    finally:
+        timer.cancel()
+    assert not run.ok
+    text = "\n".join(run.error_lines)
+    assert "stopped" in text and len(run.error_lines) <= 12
+    s = state(kernel, "cut")
+    assert s["status"] == "stopped"
+    assert s["text"] == "This answer is cut off half way through"
+    assert "stopped" in s["html"]
