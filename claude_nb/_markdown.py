@@ -77,7 +77,7 @@ class MarkdownRenderer:
         md.add_render_rule("image", lambda r, *a: self._render_image(r, *a))
         md.add_render_rule("link_open", lambda r, *a: self._render_link_open(r, *a))
         self.md = md
-        self._plain_options = OptionsDict({**md.options, "highlight": None})
+        self._plain_options = OptionsDict({**md.options, "highlight": None})  # type: ignore[typeddict-item]
         self.sanitizer = Sanitizer(allow_remote_images=allow_remote_images)
 
     # -- render rules --------------------------------------------------------------
