@@ -15,19 +15,22 @@ CSS = files("claude_nb").joinpath("_frontend/view.css").read_text(encoding="utf-
 
 
 def snapshot_html(state: StreamState, answer_html: str, thinking_html: str, sanitizer: Sanitizer, now: float) -> str:
+    """``answer_html`` and ``thinking_html`` come from the renderer, already sanitized;
+    everything else is built here and sanitized here (cleaning a long answer twice
+    would cost more than the rest of the snapshot)."""
     parts = []
     if _pieces.has_thinking(state):
         label = html.escape(_pieces.thinking_label(state, now))
-        body = thinking_html + _pieces.redacted_html(state)
+        redacted = sanitizer.clean(_pieces.redacted_html(state))
         parts.append(
             f'<details class="cnb-thinking"><summary>{label}</summary>'
-            f'<div class="cnb-thinking-body">{body}</div></details>'
+            f'<div class="cnb-thinking-body">{thinking_html}{redacted}</div></details>'
         )
     parts.append(f'<div class="cnb-answer">{answer_html}</div>')
-    parts.append(_pieces.extra_html(state))
-    parts.append(_pieces.tools_html(state))
-    parts.append(_pieces.footer_html(state, now))
-    body = sanitizer.clean("".join(parts))
+    parts.append(
+        sanitizer.clean(_pieces.extra_html(state) + _pieces.tools_html(state) + _pieces.footer_html(state, now))
+    )
+    body = "".join(parts)
     return f'<style>{CSS}</style><div class="cnb jp-RenderedHTMLCommon" data-status="{state.status}">{body}</div>'
 
 

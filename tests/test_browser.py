@@ -154,9 +154,14 @@ def _static_output(nb: dict[str, Any]) -> str:
     return ""
 
 
-def test_hostile_answer_runs_nothing_and_fetches_nothing(
-    replay: ReplayServer, workdir: Path, request: pytest.FixtureRequest
-) -> None:
+def test_hostile_answer_runs_nothing_and_fetches_nothing(replay: ReplayServer, request: pytest.FixtureRequest) -> None:
+    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as tmp:
+        root = Path(tmp) / "root"
+        root.mkdir()
+        _hostile(replay, root, request)
+
+
+def _hostile(replay: ReplayServer, workdir: Path, request: pytest.FixtureRequest) -> None:
     from claude_nb.replay import message_script
 
     from .hostile import MARKDOWN_SPECIFIC, RAW_TAGS, REMOTE_IMAGES, URLS
