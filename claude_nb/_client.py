@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
+from typing import TypeVar
 
 import anthropic
 
@@ -62,25 +63,32 @@ def require_key() -> None:
         raise MissingKeyError()
 
 
+ClientT = TypeVar("ClientT", anthropic.Anthropic, anthropic.AsyncAnthropic)
+
+
+def _cached(
+    cls: type[ClientT],
+    cache: dict[tuple[object, ...], ClientT],
+    base_url: str | None,
+    timeout: float | None,
+    retries: int,
+) -> ClientT:
+    require_key()
+    ident = (_fingerprint(), base_url or os.environ.get("ANTHROPIC_BASE_URL"), timeout, retries)
+    with _lock:
+        client = cache.get(ident)
+        if client is None:
+            client = cache[ident] = cls(**_kwargs(base_url, timeout, retries))  # type: ignore[arg-type]
+        return client
+
+
 def get_client(
     *, base_url: str | None = None, timeout: float | None = None, max_retries: int = 2
 ) -> anthropic.Anthropic:
-    require_key()
-    ident = (_fingerprint(), base_url or os.environ.get("ANTHROPIC_BASE_URL"), timeout, max_retries)
-    with _lock:
-        client = _clients.get(ident)
-        if client is None:
-            client = _clients[ident] = anthropic.Anthropic(**_kwargs(base_url, timeout, max_retries))  # type: ignore[arg-type]
-        return client
+    return _cached(anthropic.Anthropic, _clients, base_url, timeout, max_retries)
 
 
 def get_async_client(
     *, base_url: str | None = None, timeout: float | None = None, max_retries: int = 2
 ) -> anthropic.AsyncAnthropic:
-    require_key()
-    ident = (_fingerprint(), base_url or os.environ.get("ANTHROPIC_BASE_URL"), timeout, max_retries)
-    with _lock:
-        client = _async_clients.get(ident)
-        if client is None:
-            client = _async_clients[ident] = anthropic.AsyncAnthropic(**_kwargs(base_url, timeout, max_retries))  # type: ignore[arg-type]
-        return client
+    return _cached(anthropic.AsyncAnthropic, _async_clients, base_url, timeout, max_retries)

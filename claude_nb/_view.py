@@ -9,12 +9,13 @@ closed, so a saved notebook keeps the answer without a kernel.
 
 from __future__ import annotations
 
+import asyncio
 import sys
 import threading
 import time
 import uuid
-from collections.abc import AsyncIterable, Iterable
-from contextlib import AbstractAsyncContextManager, AbstractContextManager
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
+from contextlib import AbstractAsyncContextManager, AbstractContextManager, asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -190,60 +191,53 @@ class StreamView(anywidget.AnyWidget):
         """
         if isinstance(stream, AbstractContextManager) and not isinstance(stream, Iterable):
             self._mark_request_start()
-            try:
+            with self._ends_on_failure(None):
                 opened = stream.__enter__()
-            except KeyboardInterrupt:
-                self._abort(None, "stopped by the user", stopped=True)
-                raise
-            except BaseException as exc:
-                self._abort(None, describe_exception(exc).summary, stopped=False)
-                raise
             try:
                 return self.consume(opened)
             finally:
                 stream.__exit__(None, None, None)
-        try:
+        with self._ends_on_failure(stream):
             for event in stream:
                 self.feed(event)
             final = _final_message(stream, self)
-        except KeyboardInterrupt:
-            self._abort(stream, "stopped by the user", stopped=True)
-            raise
-        except BaseException as exc:
-            self._abort(stream, describe_exception(exc).summary, stopped=False)
-            raise
         return self._settle(final)
 
     async def aconsume(self, stream: AsyncIterable[Any] | AbstractAsyncContextManager[Any]) -> anthropic.types.Message:
         """The async twin of ``consume`` for an ``AsyncMessageStream`` (or its manager)."""
         if isinstance(stream, AbstractAsyncContextManager) and not isinstance(stream, AsyncIterable):
             self._mark_request_start()
-            try:
+            async with self._aends_on_failure(None):
                 opened = await stream.__aenter__()
-            except (KeyboardInterrupt, _cancelled()):
-                self._abort(None, "stopped by the user", stopped=True)
-                raise
-            except BaseException as exc:
-                self._abort(None, describe_exception(exc).summary, stopped=False)
-                raise
             try:
                 return await self.aconsume(opened)
             finally:
                 await stream.__aexit__(None, None, None)
-        try:
+        async with self._aends_on_failure(stream):
             async for event in stream:
                 self.feed(event)
             get = getattr(stream, "get_final_message", None)
             final = await get() if get is not None else self._message
-        except (KeyboardInterrupt, _cancelled()):
-            await _aclose(stream)
-            self._abort(stream, "stopped by the user", stopped=True)
-            raise
-        except BaseException as exc:
-            await _aclose(stream)
-            self._abort(stream, describe_exception(exc).summary, stopped=False)
-            raise
         return self._settle(final)
+
+    @contextmanager
+    def _ends_on_failure(self, stream: Any) -> Iterator[None]:
+        """On any failure: show it, keep what arrived, end the view, re-raise."""
+        try:
+            yield
+        except BaseException as exc:
+            self._abort(stream, *_failure(exc))
+            raise
+
+    @asynccontextmanager
+    async def _aends_on_failure(self, stream: Any) -> AsyncIterator[None]:
+        try:
+            yield
+        except BaseException as exc:
+            if stream is not None:
+                await _aclose(stream)
+            self._abort(stream, *_failure(exc))
+            raise
 
     def _mark_request_start(self) -> None:
         """Time to first token counts from the request, not from the first byte."""
@@ -262,7 +256,7 @@ class StreamView(anywidget.AnyWidget):
         self._end()
         return final
 
-    def _abort(self, stream: Any, reason: str, *, stopped: bool) -> None:
+    def _abort(self, stream: Any, reason: str, stopped: bool) -> None:
         snapshot = getattr(stream, "current_message_snapshot", None)
         if self._message is None and snapshot is not None:
             try:
@@ -388,10 +382,11 @@ async def _aclose(stream: Any) -> None:
             pass
 
 
-def _cancelled() -> type[BaseException]:
-    import asyncio
-
-    return asyncio.CancelledError
+def _failure(exc: BaseException) -> tuple[str, bool]:
+    """What the footer says, and whether the user stopped it (interrupt, cancel)."""
+    if isinstance(exc, (KeyboardInterrupt, asyncio.CancelledError)):
+        return "stopped by the user", True
+    return describe_exception(exc).summary, False
 
 
 def _final_message(stream: Any, view: StreamView) -> anthropic.types.Message | None:
