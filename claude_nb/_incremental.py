@@ -27,8 +27,8 @@ _REFERENCE_DEFINITION = re.compile(r"^ {0,3}\[[^\]\n]+\]:", re.MULTILINE)
 # completed by the addition), the new HTML is the old HTML with the text inserted
 # before its trailing closing tags: no parse needed. Property tests check this
 # against the one-shot render at every prefix.
-_SAFE_SUFFIX = re.compile(r"[A-Za-z0-9 ,.:?'-]*[A-Za-z0-9,.:?']\Z")
-_SAFE_END = re.compile(r"[A-Za-z0-9,.:?']\Z")
+_SAFE_SUFFIX = re.compile(r"(?:[^\W_]|[ ,.:?'!()/\"%$+=@-])*(?:[^\W_]|[,.:?'!])\Z")
+_SAFE_END = re.compile(r"(?:[^\W_]|[,.:?'!])\Z")
 _PLAIN_LINE = re.compile(r"(?: {0,3}(?:[-+*]|\d{1,9}[.)]) +| {0,3}> ?| {0,3}#{1,6} +)*[A-Za-z]")
 _CLOSING_RUN = re.compile(r"(?:</[a-z0-9]+>|\n)*\Z")
 _FAST_BLOCKS = frozenset({"paragraph_open", "heading_open", "bullet_list_open", "ordered_list_open", "blockquote_open"})
@@ -134,15 +134,15 @@ class IncrementalMarkdown:
                 tokens = tokens[blocks[-1][0] :]
                 live_src = live_src[last_offset:]
         highlight = True
-        healed_same = True
+        # Healing finding nothing to close is also what makes appending plain text safe.
+        healed = heal(live_src)
+        healed_same = healed == live_src
         if self._heal:
             # Display only: an open code fence is re-rendered every frame while it grows,
             # and highlighting it each time costs more than the rest of the frame;
             # it is highlighted once it closes.
             highlight = not in_open_fence(live_src)
-            healed = heal(live_src)
-            if healed != live_src:
-                healed_same = False
+            if not healed_same:
                 tokens = renderer.parse(healed, {"references": dict(self._references)})
         frame.live = renderer.render_tokens(tokens, env, highlight=highlight) if tokens else ""
         self._live_html = frame.live
