@@ -119,20 +119,24 @@ class IncrementalMarkdown:
         blocks = _top_level_blocks(tokens)
         frame = Frame()
         if len(blocks) >= 2:
-            last_line = blocks[-1][2]
-            last_offset = _line_offset(live_src, last_line)
-            if "\n" in live_src[last_offset:]:
-                # The live block's first line is complete: everything before it is final.
-                frozen_src = live_src[:last_offset]
-                html = renderer.render_tokens(tokens[: blocks[-1][0]], env)
+            # A block is final once the next block's first line is complete. That holds
+            # for every block but the last two; for the one before the last only when
+            # the last block's first line has ended.
+            keep = len(blocks) - 1
+            if "\n" not in live_src[_line_offset(live_src, blocks[-1][2]) :]:
+                keep -= 1
+            if keep >= 1:
+                cut = _line_offset(live_src, blocks[keep][2])
+                frozen_src = live_src[:cut]
+                html = renderer.render_tokens(tokens[: blocks[keep][0]], env)
                 frame.frozen.append(html)
                 self._frozen_html.append(html)
                 if "]:" in frozen_src:
                     ref_env: dict[str, Any] = {"references": self._references}
                     renderer.parse(frozen_src, ref_env)
-                self._frozen_end += last_offset
-                tokens = tokens[blocks[-1][0] :]
-                live_src = live_src[last_offset:]
+                self._frozen_end += cut
+                tokens = tokens[blocks[keep][0] :]
+                live_src = live_src[cut:]
         highlight = True
         # Healing finding nothing to close is also what makes appending plain text safe.
         healed = heal(live_src)
