@@ -50,10 +50,10 @@ class FrameClock:
         self._thread = threading.Thread(target=ctx.run, args=(self._run,), name="claude-nb-frame", daemon=True)
         self._thread.start()
 
-    def tick(self) -> None:
-        """Something changed: flush now if a frame has passed, else leave it pending."""
-        now = time.monotonic()
-        if now - self._last >= self.frame:
+    def tick(self, now: float, *, urgent: bool = False) -> None:
+        """Something changed at ``now``: flush if a frame has passed (or it is
+        ``urgent``, e.g. a tool call just closed), else leave it pending."""
+        if urgent or now - self._last >= self.frame:
             self._last = now
             self._pending = False
             self._flush()

@@ -157,6 +157,14 @@ def _block_for(state: StreamState, index: Any) -> Block | None:
 def reduce_event(state: StreamState, event: Any, now: float) -> None:
     """Apply one event to ``state`` in place. ``now`` is a monotonic clock reading."""
     kind = field_of(event, "type")
+    if kind == "content_block_delta" and state.blocks and not isinstance(event, dict):
+        # The hot path (thousands per answer): a text delta for the newest block.
+        delta = event.delta
+        block = state.blocks[-1]
+        if delta.type == "text_delta" and block.index == event.index and state.first_token_at is not None:
+            block.pieces.append(delta.text)
+            state.version += 1
+            return
     if state.started_at is None:
         state.started_at = now
     if kind == "content_block_delta":

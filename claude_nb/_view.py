@@ -175,11 +175,9 @@ class StreamView(anywidget.AnyWidget):
             ended = self._state.status in ("done", "error")
         if ended:
             self._end()
-        elif kind == "content_block_stop" or kind == "message_start":
-            self._clock._last = float("-inf")  # a closed block shows at once
-            self._clock.tick()
         else:
-            self._clock.tick()
+            # A closed block (a finished tool call) and the stream's start show at once.
+            self._clock.tick(now, urgent=kind == "content_block_stop" or kind == "message_start")
 
     def consume(self, stream: Iterable[Any] | AbstractContextManager[Any]) -> anthropic.types.Message:
         """Show a ``MessageStream`` (or any iterable of events); return the final Message.
