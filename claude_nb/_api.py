@@ -82,6 +82,13 @@ def stream(
         params["thinking"] = thinking
         thinking = "off"
     request = build_params(settings, msgs, thinking=thinking, extra=params, **known)
+    view, pending = prepare(settings, request)
+    return view.consume(pending)
+
+
+def prepare(settings: Claude, request: dict[str, Any]) -> tuple[StreamView, Any]:
+    """The client (the key check happens here, before anything is shown or sent), a
+    displayed view, and the not-yet-entered stream for ``view.consume``."""
     client = get_client(base_url=settings.base_url, timeout=settings.timeout, max_retries=settings.max_retries)
     view = new_view(settings, request["model"])
-    return view.consume(client.messages.stream(**stream_kwargs(client.messages.stream, request)))
+    return view, client.messages.stream(**stream_kwargs(client.messages.stream, request))

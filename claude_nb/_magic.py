@@ -18,7 +18,7 @@ from ._config import Claude
 from ._conversation import Conversation
 from ._errors import ClaudeError, describe_exception
 from ._interpolate import interpolate
-from ._request import build_params, stream_kwargs
+from ._request import build_params
 
 
 def _cell_metadata(shell: Any) -> dict[str, Any]:
@@ -92,13 +92,9 @@ class ClaudeMagics(Magics):
             thinking=args.thinking,
             temperature=args.temperature,
         )
-        settings = self.settings
-        client = _client.get_client(
-            base_url=settings.base_url, timeout=settings.timeout, max_retries=settings.max_retries
-        )
-        view = _api.new_view(settings, params["model"])
+        view, pending = _api.prepare(self.settings, params)
         try:
-            final = view.consume(client.messages.stream(**stream_kwargs(client.messages.stream, params)))
+            final = view.consume(pending)
         except KeyboardInterrupt:
             self._bind_partial(out, view)
             raise ClaudeError(f"stopped; the partial answer is kept in {out}") from None

@@ -64,6 +64,8 @@ class StreamView(anywidget.AnyWidget):
         self._answer_patch = PanePatcher()
         self._thinking_patch = PanePatcher()
         self._sent: dict[str, Any] = {}
+        self._blocks_signature: tuple[int, int, int] = (-1, -1, -1)
+        self._block_pieces: dict[str, str] = {}
         self._seq = -1
         self._flushed_version = -1
         self._footer_at = 0.0
@@ -306,12 +308,20 @@ class StreamView(anywidget.AnyWidget):
                 msg[key] = patcher.snapshot()
             elif patch is not None:
                 msg[key] = patch
+        # Tool table, sources and unknown blocks change only when a block closes or a
+        # citation arrives: rebuild (and sanitize) them then, not on every frame.
+        signature = (len(state.blocks), sum(b.closed for b in state.blocks), len(state.citations))
+        if signature != self._blocks_signature:
+            self._blocks_signature = signature
+            self._block_pieces = {
+                "tools": self._renderer.sanitizer.clean(_pieces.tools_html(state)),
+                "rd": _pieces.redacted_html(state),
+                "extra": self._renderer.sanitizer.clean(_pieces.extra_html(state)),
+            }
         pieces: dict[str, Any] = {
             "tl": _pieces.thinking_label(state, now) if _pieces.has_thinking(state) else "",
             "tk": any(b.type == "thinking" and not b.closed for b in state.blocks) and state.status == "streaming",
-            "tools": self._renderer.sanitizer.clean(_pieces.tools_html(state)),
-            "rd": _pieces.redacted_html(state),
-            "extra": self._renderer.sanitizer.clean(_pieces.extra_html(state)),
+            **self._block_pieces,
             "st": state.status,
         }
         if reset or final or state.status != self._sent.get("st") or now - self._footer_at >= _FOOTER_EVERY:
