@@ -17,6 +17,7 @@ from typing import Any
 
 from ._heal import heal, in_open_fence
 from ._markdown import MarkdownRenderer
+from ._tail import InlineTail, render_split
 
 _REFERENCE_DEFINITION = re.compile(r"^ {0,3}\[[^\]\n]+\]:", re.MULTILINE)
 
@@ -59,6 +60,23 @@ def _top_level_blocks(tokens: list[Any]) -> list[tuple[int, int, int]]:
     return blocks
 
 
+# Blocks that a later line can still extend across a blank line: a list item's
+# continuation or a new item (which also makes the list loose), more indented code.
+_EXTENDED_ACROSS_BLANK = frozenset({"bullet_list_open", "ordered_list_open", "code_block"})
+
+
+def _closed_by_blank(tokens: list[Any], blocks: list[tuple[int, int, int]]) -> bool:
+    """Whether the block before the last is final although the last block's first line
+    is still being typed: a blank line separates them and nothing of its kind
+    continues past a blank line. Without this the previous block would be parsed
+    again on every frame until the next one's first line ends (for prose, the whole
+    next paragraph)."""
+    previous = tokens[blocks[-2][0]]
+    if previous.type in _EXTENDED_ACROSS_BLANK or not previous.map:
+        return False
+    return bool(blocks[-1][2] > previous.map[1])
+
+
 def _line_offset(src: str, line: int) -> int:
     offset = 0
     for _ in range(line):
@@ -82,6 +100,9 @@ class IncrementalMarkdown:
         self._source = ""
         self._append_ok = False
         """The live HTML is an unhealed render of one block that the fast path may extend."""
+        self._single_block = False
+        self._tail: InlineTail | None = None
+        """Set when the next frames may re-render only the last line's content."""
 
     @property
     def frozen_html(self) -> list[str]:
@@ -100,6 +121,8 @@ class IncrementalMarkdown:
         last_line = previous[previous.rfind("\n") + 1 :]
         if not (_SAFE_SUFFIX.match(suffix) and _SAFE_END.search(previous) and _PLAIN_LINE.match(last_line)):
             return None
+        if "[" in previous[self._frozen_end :]:
+            return None  # a ")" or quote may close a link opened on an earlier line
         cut = _CLOSING_RUN.search(self._live_html)
         if cut is None:
             return None
@@ -108,7 +131,7 @@ class IncrementalMarkdown:
         return Frame(live=self._live_html)
 
     def update(self, source: str) -> Frame:
-        fast = self._try_append(source)
+        fast = self._try_append(source) or self._try_tail(source)
         if fast is not None:
             return fast
         self._source = source
@@ -121,9 +144,9 @@ class IncrementalMarkdown:
         if len(blocks) >= 2:
             # A block is final once the next block's first line is complete. That holds
             # for every block but the last two; for the one before the last only when
-            # the last block's first line has ended.
+            # the last block's first line has ended, or a blank line closed it for good.
             keep = len(blocks) - 1
-            if "\n" not in live_src[_line_offset(live_src, blocks[-1][2]) :]:
+            if "\n" not in live_src[_line_offset(live_src, blocks[-1][2]) :] and not _closed_by_blank(tokens, blocks):
                 keep -= 1
             if keep >= 1:
                 cut = _line_offset(live_src, blocks[keep][2])
@@ -141,19 +164,39 @@ class IncrementalMarkdown:
         # Healing finding nothing to close is also what makes appending plain text safe.
         healed = heal(live_src)
         healed_same = healed == live_src
+        shown = live_src
         if self._heal:
             # Display only: an open code fence is re-rendered every frame while it grows,
             # and highlighting it each time costs more than the rest of the frame;
             # it is highlighted once it closes.
             highlight = not in_open_fence(live_src)
             if not healed_same:
-                tokens = renderer.parse(healed, {"references": dict(self._references)})
-        frame.live = renderer.render_tokens(tokens, env, highlight=highlight) if tokens else ""
+                shown = healed
+                env = {"references": dict(self._references)}
+                tokens = renderer.parse(healed, env)
+        raw, self._tail = render_split(renderer, shown, tokens, env, highlight=highlight)
+        frame.live = renderer.sanitizer.clean(raw) if tokens else ""
         self._live_html = frame.live
-        self._append_ok = (
-            healed_same and bool(tokens) and tokens[0].type in _FAST_BLOCKS and len(_top_level_blocks(tokens)) == 1
-        )
+        self._single_block = bool(tokens) and len(_top_level_blocks(tokens)) == 1
+        self._append_ok = healed_same and self._single_block and tokens[0].type in _FAST_BLOCKS
         return frame
+
+    def _try_tail(self, source: str) -> Frame | None:
+        """Only the last line's content changed: re-render that paragraph's text alone."""
+        tail = self._tail
+        if tail is None or not source.startswith(self._source):
+            return None
+        live_src = source[self._frozen_end :]
+        shown = heal(live_src) if self._heal else live_src
+        if not live_src.startswith(tail.head_src) or "\n" in live_src[len(tail.head_src) :]:
+            return None
+        raw = tail.render(self._renderer, shown)
+        if raw is None:
+            return None
+        self._source = source
+        self._live_html = self._renderer.sanitizer.clean(raw)
+        self._append_ok = shown == live_src and self._single_block
+        return Frame(live=self._live_html)
 
     def finish(self, source: str | None = None) -> Frame:
         """The settle render: the whole document at once, exactly the one-shot output.
@@ -169,6 +212,7 @@ class IncrementalMarkdown:
             self._live_html = ""
             self._frozen_end = len(self._source)
             self._append_ok = False
+            self._tail = None
             return Frame(frozen=[live])
         final = self._renderer.render(self._source)
         frame = Frame(live="", reset=final != "".join(self._frozen_html) + live)

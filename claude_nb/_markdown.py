@@ -108,8 +108,18 @@ class MarkdownRenderer:
         return self.md.parse(src, env)
 
     def render_tokens(self, tokens: Sequence[Token], env: dict[str, Any], *, highlight: bool = True) -> str:
+        return self.sanitizer.clean(self.render_unsanitized(tokens, env, highlight=highlight))
+
+    def render_unsanitized(self, tokens: Sequence[Token], env: dict[str, Any], *, highlight: bool = True) -> str:
+        """markdown-it's HTML before nh3: only for callers that sanitize what they assemble."""
         options = self.md.options if highlight else self._plain_options
-        return self.sanitizer.clean(self.md.renderer.render(tokens, options, env))
+        return str(self.md.renderer.render(tokens, options, env))
+
+    def render_inline_unsanitized(self, content: str, env: dict[str, Any]) -> str:
+        """One paragraph's inline content, parsed and rendered alone (not sanitized)."""
+        children = self.md.parseInline(content, env)[0].children or []
+        renderer: RendererHTML = self.md.renderer  # type: ignore[assignment]
+        return renderer.renderInline(children, self.md.options, env)
 
     def render(self, src: str) -> str:
         """The whole document at once, sanitized."""

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from markdown_it.token import Token
 
 from claude_nb._heal import heal
 from claude_nb._incremental import IncrementalMarkdown
@@ -99,6 +102,21 @@ BLOCKS = st.sampled_from(
         "See [docs](https://example.com) and more words (here).\n",
         "Entity &amp and &copy; and &#35;\n",
         "- item one, plain words\n- item two: more words\n",
+        "First line of a paragraph\nsecond line *with emphasis\nacross* lines and more\n",
+        "Hard break here  \nnext line after it\n",
+        "> quoted start\nlazy continuation words\n> back in quote\n",
+        "- outer item\n  - inner item words\n  - inner *two*\n",
+        "- [ ] task text\ncontinued lazily here\n",
+        "- ## heading in item #\n",
+        "Para words\n***x and more\n",
+        "Para words\n- list interrupts\n",
+        "Trailing nbsp\u00a0\u00a0\nnext words\n",
+        "Tabs\tinside\twords here\n",
+        "A [link split\nacross](https://example.com) lines\n",
+        "Code `span\nacross` lines\n",
+        "1) paren item words\n2) second paren item\n",
+        "    indented code\n\n    more code after blank\n",
+        "\n\n",
     ]
 )
 
@@ -121,6 +139,76 @@ def test_healed_updates_settle_to_one_shot(blocks: list[str], data: st.DataObjec
     inc = _replay(text, cuts, heal_tail=True)
     inc.finish(text)
     assert inc.html == R.render(text)
+
+
+class _SlowOnly(IncrementalMarkdown):
+    """The same renderer with its shortcuts off: every frame parses the live block."""
+
+    def _try_append(self, source: str) -> None:
+        return None
+
+    def _try_tail(self, source: str) -> None:
+        return None
+
+
+def _assert_shortcuts_exact(text: str, cuts: list[int]) -> None:
+    fast, slow = IncrementalMarkdown(R), _SlowOnly(R)
+    for cut in cuts:
+        fast.update(text[:cut])
+        slow.update(text[:cut])
+        assert fast.html == slow.html, repr(text[:cut])
+    fast.finish(text)
+    assert fast.html == R.render(text)
+
+
+@settings(max_examples=150, deadline=None)
+@given(blocks=st.lists(BLOCKS, min_size=1, max_size=8), data=st.data())
+def test_healed_shortcuts_match_full_renders(blocks: list[str], data: st.DataObject) -> None:
+    """With healing on, frames taken by the append and last-line shortcuts equal a
+    full parse of the same (healed) live block."""
+    text = "".join(blocks)
+    cuts = [*sorted(set(data.draw(st.lists(st.integers(1, len(text)), max_size=40)))), len(text)]
+    _assert_shortcuts_exact(text, cuts)
+
+
+def test_shortcuts_at_every_prefix_of_rich_markdown() -> None:
+    _assert_shortcuts_exact(RICH_MARKDOWN, list(range(1, len(RICH_MARKDOWN) + 1)))
+
+
+class _CountingRenderer(MarkdownRenderer):
+    def __init__(self) -> None:
+        super().__init__()
+        self.parses = 0
+
+    def parse(self, src: str, env: dict[str, Any]) -> list[Token]:
+        self.parses += 1
+        return super().parse(src, env)
+
+
+def test_last_line_shortcut_is_taken() -> None:
+    """Words added to a list item or paragraph line with markup skip the block parse."""
+    renderer = _CountingRenderer()
+    inc = IncrementalMarkdown(renderer)
+    text = "- first item with **bold** words\n- second item, `code` and *more* words to [come](https://x.example)"
+    inc.update(text[:40])
+    before = renderer.parses
+    for cut in range(41, len(text) + 1):
+        inc.update(text[:cut])
+    assert renderer.parses == before
+    assert inc.html == R.render(text)
+
+
+def test_blank_line_freezes_the_block_before() -> None:
+    """A paragraph is final once a blank line follows it: it is not parsed again while
+    the next block's first line is typed; a list before a blank line still waits."""
+    inc = IncrementalMarkdown(R)
+    inc.update("Para one ends here.\n\nNext par")
+    assert inc.frozen_html == [R.render("Para one ends here.\n")]
+    lst = IncrementalMarkdown(R)
+    lst.update("1. one\n\n2")
+    assert lst.frozen_html == []
+    lst.update("1. one\n\n2. two\n\nafter")
+    assert "".join(lst.frozen_html) + lst.html[len("".join(lst.frozen_html)) :] == lst.html
 
 
 def test_heal_closes_and_hides() -> None:
