@@ -1,9 +1,14 @@
 """The frame clock: coalesce many small changes into at most one frontend update per
 frame, with a trailing flush so nothing stays stale longer than a frame.
 
-The frame stretches when flushing gets expensive (a long live block at full speed):
-it is at least ``ADAPT`` times the recent cost of a flush, so rendering never takes
-more than a fixed share of the time the stream needs (aider's mdstream does the same).
+The frame stretches with the cost of a flush (aider's mdstream does the same), in
+two steps. Up to ``MAX_STRETCH`` times the configured interval it keeps drawing
+within ``BUDGET`` of the wall time: a frame that costs a millisecond, render and
+send, is drawn at most every ``1 ms / BUDGET``. The bare SDK loop itself uses only a
+few per cent of a core at API pace, so drawing every 50 ms regardless would cost
+more than receiving. Beyond that stretch, only a really expensive flush (a long live
+block at full speed) stretches the frame further, to ``ADAPT`` times its cost, so
+the kernel never falls behind the stream.
 
 The stream thread flushes inline when a frame is due (no handoff on the hot path);
 a helper thread only wakes for the trailing flush after a burst, e.g. when the model
@@ -18,6 +23,8 @@ import threading
 import time
 from collections.abc import Callable
 
+BUDGET = 1 / 60
+MAX_STRETCH = 2.0
 ADAPT = 5.0
 
 
@@ -32,18 +39,26 @@ class FrameClock:
         self._closed = False
         self._thread: threading.Thread | None = None
         self._use_thread = trailing_thread and interval > 0
+        self._frame = max(interval, 0.0)
 
     @property
     def frame(self) -> float:
         """The current frame: the configured interval, stretched under load (0 stays 0:
         every change is sent, which tests of the patch protocol rely on)."""
-        return max(self.interval, ADAPT * self._cost) if self.interval > 0 else 0.0
+        return self._frame
+
+    def _stretched(self) -> float:
+        if self.interval <= 0:
+            return 0.0
+        within_budget = min(self._cost / BUDGET, MAX_STRETCH * self.interval)
+        return max(self.interval, within_budget, ADAPT * self._cost)
 
     def _flush(self) -> None:
         start = time.perf_counter()
         self._flush_fn()
         cost = time.perf_counter() - start
         self._cost = 0.7 * self._cost + 0.3 * cost
+        self._frame = self._stretched()
 
     def _start_thread(self) -> None:
         ctx = contextvars.copy_context()
@@ -53,7 +68,7 @@ class FrameClock:
     def tick(self, now: float, *, urgent: bool = False) -> None:
         """Something changed at ``now``: flush if a frame has passed (or it is
         ``urgent``, e.g. a tool call just closed), else leave it pending."""
-        if urgent or now - self._last >= self.frame:
+        if urgent or now - self._last >= self._frame:
             self._last = now
             self._pending = False
             self._flush()

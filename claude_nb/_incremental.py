@@ -29,9 +29,9 @@ _REFERENCE_DEFINITION = re.compile(r"^ {0,3}\[[^\]\n]+\]:", re.MULTILINE)
 # before its trailing closing tags: no parse needed. Property tests check this
 # against the one-shot render at every prefix.
 _SAFE_SUFFIX = re.compile(r"(?:[^\W_]|[ ,.:?'!()/\"%$+=@-])*(?:[^\W_]|[,.:?'!])\Z")
-_SAFE_END = re.compile(r"(?:[^\W_]|[,.:?'!])\Z")
+_SAFE_END = re.compile(r"[^\W_]|[,.:?'!]")
 _PLAIN_LINE = re.compile(r"(?: {0,3}(?:[-+*]|\d{1,9}[.)]) +| {0,3}> ?| {0,3}#{1,6} +)*[A-Za-z]")
-_CLOSING_RUN = re.compile(r"(?:</[a-z0-9]+>|\n)*\Z")
+_TAG_NAME = re.compile(r"[a-z0-9]+")
 _FAST_BLOCKS = frozenset({"paragraph_open", "heading_open", "bullet_list_open", "ordered_list_open", "blockquote_open"})
 
 
@@ -77,6 +77,20 @@ def _closed_by_blank(tokens: list[Any], blocks: list[tuple[int, int, int]]) -> b
     return bool(blocks[-1][2] > previous.map[1])
 
 
+def _closing_run_start(html: str) -> int:
+    """Where the run of closing tags and newlines that ends ``html`` starts."""
+    end = len(html)
+    while end:
+        if html[end - 1] == "\n":
+            end -= 1
+            continue
+        start = html.rfind("</", 0, end) if html[end - 1] == ">" else -1
+        if start < 0 or not _TAG_NAME.fullmatch(html, start + 2, end - 1):
+            break
+        end = start
+    return end
+
+
 def _line_offset(src: str, line: int) -> int:
     offset = 0
     for _ in range(line):
@@ -119,14 +133,13 @@ class IncrementalMarkdown:
             return None
         suffix = source[len(previous) :]
         last_line = previous[previous.rfind("\n") + 1 :]
-        if not (_SAFE_SUFFIX.match(suffix) and _SAFE_END.search(previous) and _PLAIN_LINE.match(last_line)):
+        # Anchored checks only: an unanchored search would scan the whole answer.
+        if not (_SAFE_SUFFIX.match(suffix) and _SAFE_END.fullmatch(previous[-1:]) and _PLAIN_LINE.match(last_line)):
             return None
         if "[" in previous[self._frozen_end :]:
             return None  # a ")" or quote may close a link opened on an earlier line
-        cut = _CLOSING_RUN.search(self._live_html)
-        if cut is None:
-            return None
-        self._live_html = self._live_html[: cut.start()] + suffix + self._live_html[cut.start() :]
+        cut = _closing_run_start(self._live_html)
+        self._live_html = self._live_html[:cut] + suffix + self._live_html[cut:]
         self._source = source
         return Frame(live=self._live_html)
 

@@ -58,7 +58,14 @@ class Block:
 
     @property
     def content(self) -> str:
-        return "".join(self.pieces)
+        # Read once per frame: join what arrived since the last read into one piece, so
+        # each read copies the text once instead of walking thousands of small pieces.
+        pieces = self.pieces
+        if len(pieces) == 1:
+            return pieces[0]
+        joined = "".join(pieces)
+        pieces[:] = [joined] if joined else []
+        return joined
 
 
 @dataclass

@@ -198,8 +198,12 @@ class StreamView(anywidget.AnyWidget):
             finally:
                 stream.__exit__(None, None, None)
         with self._ends_on_failure(stream):
+            feed = self.feed
             for event in stream:
-                self.feed(event)
+                # Half the SDK's events are its synthesized copies of the raw delta just
+                # fed: drop them before any work is done for them.
+                if getattr(event, "type", None) not in SYNTHESIZED:
+                    feed(event)
             final = _final_message(stream, self)
         return self._settle(final)
 
@@ -215,7 +219,8 @@ class StreamView(anywidget.AnyWidget):
                 await stream.__aexit__(None, None, None)
         async with self._aends_on_failure(stream):
             async for event in stream:
-                self.feed(event)
+                if getattr(event, "type", None) not in SYNTHESIZED:
+                    self.feed(event)
             get = getattr(stream, "get_final_message", None)
             final = await get() if get is not None else self._message
         return self._settle(final)
