@@ -5,10 +5,11 @@ The frame stretches with the cost of a flush (aider's mdstream does the same), i
 two steps. Up to ``MAX_STRETCH`` times the configured interval it keeps drawing
 within ``BUDGET`` of the wall time: a frame that costs a millisecond, render and
 send, is drawn at most every ``1 ms / BUDGET``. The bare SDK loop itself uses only a
-few per cent of a core at API pace, so drawing every 50 ms regardless would cost
-more than receiving. Beyond that stretch, only a really expensive flush (a long live
-block at full speed) stretches the frame further, to ``ADAPT`` times its cost, so
-the kernel never falls behind the stream.
+few per cent of a core at API pace, and a frame costs about a millisecond of CPU in
+a kernel (caches are cold after tens of milliseconds of waiting), so drawing every
+50 ms regardless would add half again to what receiving costs. Beyond that
+stretch, only a really expensive flush (a long live block at full speed) stretches
+the frame further, to ``ADAPT`` times its cost, so the kernel never falls behind.
 
 The stream thread flushes inline when a frame is due (no handoff on the hot path);
 a helper thread only wakes for the trailing flush after a burst, e.g. when the model
@@ -23,7 +24,7 @@ import threading
 import time
 from collections.abc import Callable
 
-BUDGET = 1 / 60
+BUDGET = 1 / 100
 MAX_STRETCH = 2.0
 ADAPT = 5.0
 
