@@ -2,9 +2,9 @@
 
 Events go into the pure reducer; the frame clock decides when the frontend hears
 about it; each flush renders only what changed (incremental markdown) and sends
-a small patch through anywidget's custom messages. When the stream ends, every
-display of the view is replaced by a static, sanitized snapshot and the widget is
-closed, so a saved notebook keeps the answer without a kernel.
+a small patch through anywidget's custom messages. When the stream ends, the
+displays of the view are replaced by a static, sanitized snapshot, so a saved
+notebook keeps the answer without a kernel.
 """
 
 from __future__ import annotations
@@ -152,7 +152,7 @@ class StreamView(anywidget.AnyWidget):
         if bundle is None:
             return
         data = bundle[0] if isinstance(bundle, tuple) else bundle
-        data = {**data, "text/plain": "Claude is answering…"}
+        data = {**data, "text/plain": "Claude's answer (a live view: run the cell again to see it here)"}
         display(data, raw=True, display_id=self._display_id)
         self._displayed = True
 
@@ -382,8 +382,12 @@ class StreamView(anywidget.AnyWidget):
         if self._displayed:
             from IPython.display import update_display
 
+            # The page that ran the cell gets the static bundle in place of the widget.
+            # The widget itself stays open: a page reloaded (or opened) during the stream
+            # never sees that update, since Jupyter sends it to the page that ran the cell
+            # only; it restores the widget once the kernel is free and syncs to the
+            # final state instead of showing an empty output.
             update_display(self._static_bundle(), display_id=self._display_id, raw=True)
-            self.close()
 
 
 async def _aclose(stream: Any) -> None:

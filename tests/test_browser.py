@@ -207,3 +207,76 @@ def _hostile(replay: ReplayServer, workdir: Path, request: pytest.FixtureRequest
                 raise
     finally:
         app.stop()
+
+
+RELOADED_ANSWER = """() => {
+  const a = document.querySelector('.jp-OutputArea .cnb-answer');
+  const root = document.querySelector('.jp-OutputArea .cnb-live-root');
+  return a ? [a.innerText, root ? root.dataset.status : ''] : null;
+}"""
+
+
+@pytest.mark.parametrize("how", ["async", "magic"])
+def test_page_reloaded_mid_stream_shows_the_answer(
+    how: str, replay: ReplayServer, request: pytest.FixtureRequest
+) -> None:
+    """A page reloaded (after a save) while Claude answers: with an async stream it
+    picks the stream up live; with the blocking magic it shows the final answer once
+    the cell ends. Never an empty or stale output."""
+    import time
+
+    from claude_nb.replay import message_script
+
+    paragraphs = [f"Paragraph {i}: " + "words and more words " * 6 for i in range(40)]
+    if how == "async":
+        cells = [
+            "import anthropic, claude_nb\nclient = anthropic.AsyncAnthropic()",
+            "view = claude_nb.StreamView()\ndisplay(view)\nmsg = await view.aconsume(client.messages.stream("
+            "model='claude-test', max_tokens=1024, messages=[{'role': 'user', 'content': 'reload'}]))",
+        ]
+    else:
+        cells = ["%load_ext claude_nb", "%%claude\nreload"]
+    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as tmp:
+        root = Path(tmp) / "root"
+        root.mkdir()
+        nb = nbformat.v4.new_notebook()
+        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+        nb.cells = [nbformat.v4.new_code_cell(c) for c in cells]
+        nbformat.write(nb, root / "reload.ipynb")
+        app = JupyterApp("lab", root, kernel_env(replay))
+        try:
+            with browser_context(root.parent / "profile-reload") as context:
+                page = context.new_page()
+                try:
+                    page.goto(app.url("reload.ipynb"))
+                    wait_kernel_idle(app, page)
+                    replay.queue(message_script([{"type": "text", "text": "\n\n".join(paragraphs)}], pace=0.03))
+                    run_all_cells(page)
+                    page.wait_for_selector(".jp-OutputArea .cnb-live-root .cnb-answer p", timeout=30_000)
+                    page.keyboard.press("Control+s")
+                    saved, save_deadline = root / "reload.ipynb", time.monotonic() + 20
+                    while "widget-view" not in saved.read_text() and time.monotonic() < save_deadline:
+                        page.wait_for_timeout(200)
+                    page.reload()
+                    seen: list[tuple[int, str]] = []
+                    deadline = time.monotonic() + 60
+                    while time.monotonic() < deadline:
+                        got = page.evaluate(RELOADED_ANSWER)
+                        if got:
+                            seen.append((len(got[0]), got[1]))
+                            if got[1] == "done":
+                                break
+                        page.wait_for_timeout(200)
+                    assert seen and seen[-1][1] == "done", f"no final answer after the reload: {seen[-5:]}"
+                    text = page.evaluate(RELOADED_ANSWER)[0]
+                    assert text.startswith("Paragraph 0:") and "Paragraph 39:" in text
+                    assert text.count("Paragraph") == len(paragraphs)
+                    if how == "async":
+                        growing = {n for n, status in seen if status == "streaming"}
+                        assert len(growing) >= 3, f"the reloaded page did not follow the stream: {seen[:10]}"
+                    _screenshot(page, f"lab-reloaded-{how}.png")
+                except Exception:
+                    _screenshot(page, f"FAILED-{request.node.name}.png")
+                    raise
+        finally:
+            app.stop()
