@@ -124,3 +124,12 @@ class MarkdownRenderer:
     def render(self, src: str) -> str:
         """The whole document at once, sanitized."""
         return self.sanitizer.clean(self.md.render(src))
+
+
+@functools.lru_cache(maxsize=2)
+def shared_renderer(*, allow_remote_images: bool = False) -> MarkdownRenderer:
+    """One renderer per setting for all views: parsing keeps no state between calls,
+    and views stay alive in the kernel after their stream ends (a reloaded page may
+    still ask them for their state), so each should hold only what it shows."""
+    return MarkdownRenderer(allow_remote_images=allow_remote_images)
+

@@ -26,7 +26,7 @@ from . import _pieces
 from ._clock import FrameClock
 from ._errors import IncompleteStreamError, describe_exception
 from ._incremental import Frame, IncrementalMarkdown
-from ._markdown import MarkdownRenderer
+from ._markdown import shared_renderer
 from ._patch import PanePatcher
 from ._reducer import SYNTHESIZED, Status, StreamState, as_plain, fail, field_of, reduce_event
 from ._static import snapshot_html, snapshot_markdown, snapshot_text
@@ -58,7 +58,7 @@ class StreamView(anywidget.AnyWidget):
         super().__init__(**kwargs)
         self._lock = threading.RLock()
         self._state = StreamState(model=model)
-        self._renderer = MarkdownRenderer(allow_remote_images=allow_remote_images)
+        self._renderer = shared_renderer(allow_remote_images=allow_remote_images)
         self._answer = IncrementalMarkdown(self._renderer)
         self._thinking = IncrementalMarkdown(self._renderer)
         self._answer_patch = PanePatcher()
