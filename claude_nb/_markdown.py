@@ -132,4 +132,3 @@ def shared_renderer(*, allow_remote_images: bool = False) -> MarkdownRenderer:
     and views stay alive in the kernel after their stream ends (a reloaded page may
     still ask them for their state), so each should hold only what it shows."""
     return MarkdownRenderer(allow_remote_images=allow_remote_images)
-

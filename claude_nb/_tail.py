@@ -74,8 +74,10 @@ def _split(
     i = len(tokens) - 1
     while i >= 0 and tokens[i].type in _CLOSERS:
         i -= 1
+    if i < 0:
+        return None
     inline = tokens[i]
-    if i < 0 or inline.type != "inline" or not inline.map or inline.map[1] != src.count("\n") + 1:
+    if inline.type != "inline" or not inline.map or inline.map[1] != src.count("\n") + 1:
         return None
     line_start = src.rfind("\n") + 1
     start = _CONTENT_START.match(src, line_start)
