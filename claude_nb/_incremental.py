@@ -200,9 +200,9 @@ class IncrementalMarkdown:
         if tail is None or not source.startswith(self._source):
             return None
         live_src = source[self._frozen_end :]
-        shown = heal(live_src) if self._heal else live_src
         if not live_src.startswith(tail.head_src) or "\n" in live_src[len(tail.head_src) :]:
             return None
+        shown = heal(live_src) if self._heal else live_src
         raw = tail.render(self._renderer, shown)
         if raw is None:
             return None
