@@ -161,9 +161,11 @@ def _block_for(state: StreamState, index: Any) -> Block | None:
     return None
 
 
-def reduce_event(state: StreamState, event: Any, now: float) -> None:
-    """Apply one event to ``state`` in place. ``now`` is a monotonic clock reading."""
-    kind = field_of(event, "type")
+def reduce_event(state: StreamState, event: Any, now: float, kind: Any = None) -> None:
+    """Apply one event to ``state`` in place. ``now`` is a monotonic clock reading;
+    ``kind`` is the event's type when the caller has read it already."""
+    if kind is None:
+        kind = field_of(event, "type")
     if kind == "content_block_delta" and state.blocks and not isinstance(event, dict):
         # The hot path (thousands per answer): a text delta for the newest block.
         delta = event.delta

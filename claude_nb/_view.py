@@ -160,15 +160,19 @@ class StreamView(anywidget.AnyWidget):
     def feed(self, event: Any) -> None:
         """Apply one raw stream event (an SDK event object or a dict)."""
         kind = field_of(event, "type")
-        if kind in SYNTHESIZED:
-            return  # the SDK's copy of the raw delta just fed
+        if kind not in SYNTHESIZED:  # else the SDK's copy of the raw delta just fed
+            self._feed(event, kind)
+
+    def _feed(self, event: Any, kind: Any) -> None:
+        # Runs for every event of a stream: the type is read once, by the caller.
         with self._lock:
             if self._ended:
                 return
             now = time.monotonic()
-            before = self._state.version
-            reduce_event(self._state, event, now)
-            if self._pending_since is None and self._state.version != before:
+            state = self._state
+            before = state.version
+            reduce_event(state, event, now, kind)
+            if self._pending_since is None and state.version != before:
                 self._pending_since = now
             if self._echo:
                 self._echo_event(kind, event)
@@ -198,12 +202,13 @@ class StreamView(anywidget.AnyWidget):
             finally:
                 stream.__exit__(None, None, None)
         with self._ends_on_failure(stream):
-            feed = self.feed
+            feed = self._feed
             for event in stream:
                 # Half the SDK's events are its synthesized copies of the raw delta just
                 # fed: drop them before any work is done for them.
-                if getattr(event, "type", None) not in SYNTHESIZED:
-                    feed(event)
+                kind = field_of(event, "type")
+                if kind not in SYNTHESIZED:
+                    feed(event, kind)
             final = _final_message(stream, self)
         return self._settle(final)
 
@@ -219,8 +224,9 @@ class StreamView(anywidget.AnyWidget):
                 await stream.__aexit__(None, None, None)
         async with self._aends_on_failure(stream):
             async for event in stream:
-                if getattr(event, "type", None) not in SYNTHESIZED:
-                    self.feed(event)
+                kind = field_of(event, "type")
+                if kind not in SYNTHESIZED:
+                    self._feed(event, kind)
             get = getattr(stream, "get_final_message", None)
             final = await get() if get is not None else self._message
         return self._settle(final)
