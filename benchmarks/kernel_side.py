@@ -1,4 +1,5 @@
-"""What the benchmark runs inside the kernel: the bare SDK loop, claude_nb, and the
+"""What the benchmark runs inside the kernel: the bare SDK loop, claude_nb (``%%claude``
+as a user runs it, and a ``StreamView`` consuming ``messages.stream()``), and the
 naive baseline (the whole answer re-rendered into one HTML widget every 100 ms)."""
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from typing import Any
 
 import anthropic
 import ipywidgets
+from IPython import get_ipython
 from IPython.display import display
 from markdown_it import MarkdownIt
 
@@ -55,6 +57,21 @@ def claude(memory: bool = False) -> dict[str, Any]:
         view = claude_nb.StreamView()
         display(view)
         view.consume(_client.messages.stream(**_REQUEST))
+        return {"staleness": view._stats["max_staleness"], "final_html": len(view._answer.html.encode())}
+
+    return _measure(run, memory)
+
+
+def magic(memory: bool = False) -> dict[str, Any]:
+    """``%%claude`` end to end: options, request, the magic's stream, view, binding."""
+    shell = get_ipython()
+    if "claude" not in shell.magics_manager.magics["cell"]:
+        shell.run_line_magic("load_ext", "claude_nb")
+
+    def run() -> dict[str, Any]:
+        shell.run_cell_magic("claude", "--new", "bench")
+        view = claude_nb.last_view()
+        assert view is not None and view.status == "done", view
         return {"staleness": view._stats["max_staleness"], "final_html": len(view._answer.html.encode())}
 
     return _measure(run, memory)

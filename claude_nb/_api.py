@@ -8,7 +8,8 @@ import anthropic
 
 from ._client import get_client
 from ._config import Claude
-from ._request import build_params, stream_kwargs
+from ._request import build_params
+from ._transport import open_stream
 from ._view import StreamView
 
 _last: StreamView | None = None
@@ -69,7 +70,7 @@ def stream(
 ) -> anthropic.types.Message:
     """Display a live view and stream one answer into it; return the final Message.
 
-    ``params`` are passed to ``client.messages.stream`` (``model``, ``max_tokens``,
+    ``params`` are passed to ``client.messages.create`` (``model``, ``max_tokens``,
     ``system``, ``thinking``, ``tools``, ...), with the ``Claude`` settings as defaults.
     """
     if (prompt is None) == (messages is None):
@@ -88,7 +89,7 @@ def stream(
 
 def prepare(settings: Claude, request: dict[str, Any]) -> tuple[StreamView, Any]:
     """The client (the key check happens here, before anything is shown or sent), a
-    displayed view, and the not-yet-entered stream for ``view.consume``."""
+    displayed view, and the not-yet-sent stream for ``view.consume``."""
     client = get_client(base_url=settings.base_url, timeout=settings.timeout, max_retries=settings.max_retries)
     view = new_view(settings, request["model"])
-    return view, client.messages.stream(**stream_kwargs(client.messages.stream, request))
+    return view, open_stream(client, request)

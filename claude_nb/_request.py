@@ -38,7 +38,7 @@ def build_params(
     temperature: float | None = None,
     extra: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Keyword arguments for ``client.messages.stream``.
+    """Keyword arguments for a Messages API request.
 
     When a thinking budget is at or above the default ``max_tokens`` and no
     ``max_tokens`` was asked for, room is made for the answer after the thinking
@@ -71,7 +71,7 @@ def build_params(
 
 
 def stream_kwargs(stream_fn: Any, params: dict[str, Any]) -> dict[str, Any]:
-    """Split ``params`` into what this SDK's ``messages.stream`` names and ``extra_body``.
+    """Split ``params`` into what this SDK's request method names and ``extra_body``.
 
     SDK releases add and drop request fields (this one has no ``temperature``); the
     API still takes fields the SDK does not type, and ``extra_body`` is the SDK's
