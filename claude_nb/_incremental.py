@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ._heal import heal, in_open_fence
+from ._lists import ListTail, line_offset, split_list
 from ._markdown import MarkdownRenderer
 from ._tail import InlineTail, render_split
 
@@ -91,13 +92,6 @@ def _closing_run_start(html: str) -> int:
     return end
 
 
-def _line_offset(src: str, line: int) -> int:
-    offset = 0
-    for _ in range(line):
-        offset = src.index("\n", offset) + 1
-    return offset
-
-
 class IncrementalMarkdown:
     """Feed it the growing source with ``update``; it returns only what is new.
 
@@ -117,6 +111,8 @@ class IncrementalMarkdown:
         self._single_block = False
         self._tail: InlineTail | None = None
         """Set when the next frames may re-render only the last line's content."""
+        self._list: ListTail | None = None
+        """Set when the next frames may re-render only the last items of a list."""
 
     @property
     def frozen_html(self) -> list[str]:
@@ -144,7 +140,7 @@ class IncrementalMarkdown:
         return Frame(live=self._live_html)
 
     def update(self, source: str) -> Frame:
-        fast = self._try_append(source) or self._try_tail(source)
+        fast = self._try_append(source) or self._try_tail(source) or self._try_list(source)
         if fast is not None:
             return fast
         self._source = source
@@ -154,15 +150,16 @@ class IncrementalMarkdown:
         tokens = renderer.parse(live_src, env)
         blocks = _top_level_blocks(tokens)
         frame = Frame()
+        line_base = 0  # the line of the parse that ``live_src`` starts on
         if len(blocks) >= 2:
             # A block is final once the next block's first line is complete. That holds
             # for every block but the last two; for the one before the last only when
             # the last block's first line has ended, or a blank line closed it for good.
             keep = len(blocks) - 1
-            if "\n" not in live_src[_line_offset(live_src, blocks[-1][2]) :] and not _closed_by_blank(tokens, blocks):
+            if "\n" not in live_src[line_offset(live_src, blocks[-1][2]) :] and not _closed_by_blank(tokens, blocks):
                 keep -= 1
             if keep >= 1:
-                cut = _line_offset(live_src, blocks[keep][2])
+                cut = line_offset(live_src, blocks[keep][2])
                 frozen_src = live_src[:cut]
                 html = renderer.render_tokens(tokens[: blocks[keep][0]], env)
                 frame.frozen.append(html)
@@ -173,6 +170,7 @@ class IncrementalMarkdown:
                 self._frozen_end += cut
                 tokens = tokens[blocks[keep][0] :]
                 live_src = live_src[cut:]
+                line_base = blocks[keep][2]
         highlight = True
         # Healing finding nothing to close is also what makes appending plain text safe.
         healed = heal(live_src)
@@ -187,7 +185,9 @@ class IncrementalMarkdown:
                 shown = healed
                 env = {"references": dict(self._references)}
                 tokens = renderer.parse(healed, env)
-        raw, self._tail = render_split(renderer, shown, tokens, env, highlight=highlight)
+                line_base = 0
+        raw, self._tail = render_split(renderer, shown, tokens, env, highlight=highlight, line_base=line_base)
+        self._list = split_list(renderer, shown, tokens, env, line_base) if highlight else None
         frame.live = renderer.sanitizer.clean(raw) if tokens else ""
         self._live_html = frame.live
         self._single_block = bool(tokens) and len(_top_level_blocks(tokens)) == 1
@@ -211,6 +211,24 @@ class IncrementalMarkdown:
         self._append_ok = shown == live_src and self._single_block
         return Frame(live=self._live_html)
 
+    def _try_list(self, source: str) -> Frame | None:
+        """The live block is a tight list that may only have grown at its end: parse
+        the source from its last item on alone."""
+        split = self._list
+        if split is None or not source.startswith(self._source):
+            return None
+        live_src = source[self._frozen_end :]
+        shown = heal(live_src) if self._heal else live_src
+        result = split.render(self._renderer, live_src, shown, {"references": dict(self._references)})
+        if result is None:
+            return None
+        raw, self._list = result
+        self._source = source
+        self._live_html = self._renderer.sanitizer.clean(raw)
+        self._tail = None
+        self._append_ok = False
+        return Frame(live=self._live_html)
+
     def finish(self, source: str | None = None) -> Frame:
         """The settle render: the whole document at once, exactly the one-shot output.
 
@@ -226,6 +244,7 @@ class IncrementalMarkdown:
             self._frozen_end = len(self._source)
             self._append_ok = False
             self._tail = None
+            self._list = None
             return Frame(frozen=[live])
         final = self._renderer.render(self._source)
         frame = Frame(live="", reset=final != "".join(self._frozen_html) + live)

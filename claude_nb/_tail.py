@@ -55,11 +55,18 @@ def _plain_content(line: str) -> bool:
 
 
 def render_split(
-    renderer: MarkdownRenderer, src: str, tokens: list[Token], env: dict[str, Any], *, highlight: bool
+    renderer: MarkdownRenderer,
+    src: str,
+    tokens: list[Token],
+    env: dict[str, Any],
+    *,
+    highlight: bool,
+    line_base: int = 0,
 ) -> tuple[str, InlineTail | None]:
-    """Unsanitized HTML of ``tokens`` (parsed from ``src``), and the split that lets the
-    next frames re-render only the last line when the block's shape allows it."""
-    split = _split(renderer, src, tokens, env, highlight)
+    """Unsanitized HTML of ``tokens`` (parsed from ``src``; their line numbers count
+    from ``line_base`` when they are the tail of a longer parse), and the split that
+    lets the next frames re-render only the last line when the block's shape allows it."""
+    split = _split(renderer, src, tokens, env, highlight, line_base)
     if split is None:
         return renderer.render_unsanitized(tokens, env, highlight=highlight), None
     inline_html = renderer.render_unsanitized([tokens[split[0]]], env)
@@ -67,7 +74,7 @@ def render_split(
 
 
 def _split(
-    renderer: MarkdownRenderer, src: str, tokens: list[Token], env: dict[str, Any], highlight: bool
+    renderer: MarkdownRenderer, src: str, tokens: list[Token], env: dict[str, Any], highlight: bool, line_base: int
 ) -> tuple[int, InlineTail] | None:
     if not tokens or tokens[0].type not in _OPENERS:
         return None
@@ -77,7 +84,7 @@ def _split(
     if i < 0:
         return None
     inline = tokens[i]
-    if inline.type != "inline" or not inline.map or inline.map[1] != src.count("\n") + 1:
+    if inline.type != "inline" or not inline.map or inline.map[1] - line_base != src.count("\n") + 1:
         return None
     line_start = src.rfind("\n") + 1
     start = _CONTENT_START.match(src, line_start)

@@ -117,6 +117,18 @@ BLOCKS = st.sampled_from(
         "1) paren item words\n2) second paren item\n",
         "    indented code\n\n    more code after blank\n",
         "\n\n",
+        "- alpha *one*\n- beta `two`\n- gamma [three](https://x.example)\n- delta **four**\n",
+        "3. third item\n4. fourth item words\n5. fifth\n",
+        "- dash item\n* star item\n+ plus item\n",
+        "- item\n  continued indented\n- next item\nlazy line words\n",
+        "- item with code\n  ```\n  code in item\n  ```\n- after code\n",
+        "- plain item\n- [x] done task\n- another\n",
+        "- item\n# heading ends list\n",
+        "- item one\n---\n",
+        "1. one\n2. two\n- bullet after ordered\n",
+        "- a\n- b\n\n- c loose now\n",
+        "- top\n  - nested one\n\n  - nested loose\n- top two\n",
+        "10. ten\n11. eleven\n",
     ]
 )
 
@@ -150,6 +162,9 @@ class _SlowOnly(IncrementalMarkdown):
     def _try_tail(self, source: str) -> None:
         return None
 
+    def _try_list(self, source: str) -> None:
+        return None
+
 
 def _assert_shortcuts_exact(text: str, cuts: list[int]) -> None:
     fast, slow = IncrementalMarkdown(R), _SlowOnly(R)
@@ -164,8 +179,8 @@ def _assert_shortcuts_exact(text: str, cuts: list[int]) -> None:
 @settings(max_examples=150, deadline=None)
 @given(blocks=st.lists(BLOCKS, min_size=1, max_size=8), data=st.data())
 def test_healed_shortcuts_match_full_renders(blocks: list[str], data: st.DataObject) -> None:
-    """With healing on, frames taken by the append and last-line shortcuts equal a
-    full parse of the same (healed) live block."""
+    """With healing on, frames taken by the append, last-line and list shortcuts
+    equal a full parse of the same (healed) live block."""
     text = "".join(blocks)
     cuts = [*sorted(set(data.draw(st.lists(st.integers(1, len(text)), max_size=40)))), len(text)]
     _assert_shortcuts_exact(text, cuts)
@@ -195,6 +210,27 @@ def test_last_line_shortcut_is_taken() -> None:
     for cut in range(41, len(text) + 1):
         inc.update(text[:cut])
     assert renderer.parses == before
+    assert inc.html == R.render(text)
+
+
+def test_list_shortcut_parses_only_the_last_items() -> None:
+    """New items of a tight list are parsed on their own, not with the whole list."""
+    lengths: list[int] = []
+
+    class Recording(MarkdownRenderer):
+        def parse(self, src: str, env: dict[str, Any]) -> list[Token]:
+            lengths.append(len(src))
+            return super().parse(src, env)
+
+    items = [f"- item number {i} with **bold** and `code` words\n" for i in range(12)]
+    text = "".join(items)
+    inc = IncrementalMarkdown(Recording())
+    inc.update("".join(items[:3]))
+    lengths.clear()
+    for cut in range(len("".join(items[:3])) + 1, len(text) + 1, 7):
+        inc.update(text[:cut])
+    inc.update(text)
+    assert lengths and max(lengths) < 2 * len(items[0])
     assert inc.html == R.render(text)
 
 
