@@ -268,11 +268,10 @@ class StreamView(anywidget.AnyWidget):
         return final
 
     def _abort(self, stream: Any, reason: str, stopped: bool) -> None:
-        snapshot = getattr(stream, "current_message_snapshot", None)
-        if self._message is None and snapshot is not None:
+        if self._message is None:
             try:
-                self._message = stream.current_message_snapshot
-            except Exception:  # no message_start yet
+                self._message = getattr(stream, "current_message_snapshot", None)
+            except Exception:  # no message_start yet: the SDK asserts, it does not return None
                 self._message = None
         close = getattr(stream, "close", None)
         if close is not None and not isinstance(stream, AsyncIterable):

@@ -146,3 +146,17 @@ def test_without_the_sdk_accumulator_the_helper_is_used(server: ReplayServer) ->
     server.queue(_script("rich"))
     message = QuietView().consume(pending)
     assert message.content[0].text.startswith("# Streaming report")  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("raw", [True, False])
+def test_error_before_message_start_is_shown_not_masked(server: ReplayServer, raw: bool) -> None:
+    script = Script()
+    script.event("error", {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}})
+    server.queue(script)
+    client = _client(server)
+    pending = open_stream(client, REQUEST) if raw else client.messages.stream(**REQUEST)  # type: ignore[arg-type]
+    view = QuietView()
+    with pytest.raises(anthropic.APIStatusError):
+        view.consume(pending)
+    assert view.status == "error" and "overloaded_error" in (view.error or "")
+    assert view.message is None
