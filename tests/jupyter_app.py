@@ -11,6 +11,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -146,7 +147,14 @@ def wait_kernel_idle(app: JupyterApp, page: Any, timeout: float = 60) -> None:
     page.wait_for_selector(".jp-Cell", timeout=timeout * 1000)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        kernels = app.api("/api/kernels")
+        try:
+            kernels = app.api("/api/kernels")
+        except urllib.error.HTTPError as exc:
+            # jupyter_server can answer 500 while a kernel it lists is still starting.
+            if exc.code < 500:
+                raise
+            time.sleep(0.25)
+            continue
         if kernels and all(k["execution_state"] == "idle" and k["connections"] >= 1 for k in kernels):
             if page.query_selector('.jp-Notebook-ExecutionIndicator[data-status="idle"]') or app.app == "notebook":
                 return
