@@ -59,10 +59,6 @@ class RawMessageStream:
         self._events = self._run()
 
     @property
-    def request_id(self) -> str | None:
-        return self._raw.response.headers.get("request-id")
-
-    @property
     def current_message_snapshot(self) -> anthropic.types.Message:
         if self._snapshot is None:
             raise RuntimeError("no message_start has arrived yet")

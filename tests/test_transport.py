@@ -160,3 +160,11 @@ def test_error_before_message_start_is_shown_not_masked(server: ReplayServer, ra
         view.consume(pending)
     assert view.status == "error" and "overloaded_error" in (view.error or "")
     assert view.message is None
+
+
+def test_the_installed_sdk_offers_its_accumulator() -> None:
+    """Else the magic silently falls back to the slower stream helper."""
+    from claude_nb import _transport
+
+    assert _transport._ACCUMULATE is not None
+    assert isinstance(open_stream(anthropic.Anthropic(api_key="sk-test"), REQUEST), RawStreamRequest)
