@@ -119,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
                         for m in MODES:
                             slow[m].append(run_once(kernel, server, text, m, API_PACE))
                 bare_wall = median_of(fast["bare"], "wall")
-                for mode in ("magic", "claude", "naive"):
+                for mode in VIEWS:
                     final_html = fast["claude"][0]["final_html"]
                     source = _median_run(slow[mode], "cpu") if slow else fast[mode][0]
                     cpu_ratio = (
@@ -143,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
                             "paced": bool(slow),
                         }
                     )
-                print(render(rows[-3:]), file=sys.stderr, flush=True)
+                print(render(rows[-len(VIEWS) :]), file=sys.stderr, flush=True)
         finally:
             kernel.stop()
     table = render(rows)

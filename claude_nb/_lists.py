@@ -52,17 +52,17 @@ class ListTail:
         if not raw_rest or _BLANK_LINE.search(raw_rest):
             return None
         tokens = renderer.parse(raw_rest, env)
-        if not self._continues(tokens):
+        items = self._continued_items(tokens)
+        if items is None:
             return None
         rest = shown[len(self.head_src) :]
         if rest != raw_rest:
             if not rest:
                 return self.open_html + self.items_html + self.close_html, self
             tokens = renderer.parse(rest, env)
-            if not self._continues(tokens):
+            items = self._continued_items(tokens)
+            if items is None:
                 return None
-        items = _tight_list_items(tokens)
-        assert items is not None
         inner = renderer.render_unsanitized(tokens[1:-1], env)
         html = self.open_html + self.items_html + inner + self.close_html
         if len(items) == 1:
@@ -81,12 +81,14 @@ class ListTail:
             self.attrs,
         )
 
-    def _continues(self, tokens: list[Token]) -> bool:
-        """``tokens`` are one tight list that continues this one."""
-        if _tight_list_items(tokens) is None:
-            return False
+    def _continued_items(self, tokens: list[Token]) -> list[int] | None:
+        """The top-level items when ``tokens`` are one tight list that continues this one."""
+        items = _tight_list_items(tokens)
+        if items is None:
+            return None
         first = tokens[0]
-        return (first.type, first.markup, _attrs(first)) == (self.kind, self.markup, self.attrs)
+        same = (first.type, first.markup, _attrs(first)) == (self.kind, self.markup, self.attrs)
+        return items if same else None
 
 
 def split_list(
