@@ -30,6 +30,7 @@ from ._markdown import shared_renderer
 from ._patch import PanePatcher
 from ._reducer import SYNTHESIZED, Status, StreamState, as_plain, fail, field_of, reduce_event
 from ._static import snapshot_html, snapshot_markdown, snapshot_text
+from ._transport import without_helper
 
 _FRONTEND = Path(__file__).parent / "_frontend"
 _FOOTER_EVERY = 1.0  # seconds between footer refreshes while streaming (elapsed time ticks)
@@ -191,8 +192,11 @@ class StreamView(anywidget.AnyWidget):
         Errors are shown in the view and re-raised after the view has ended, with
         everything received so far kept in ``message`` and ``text``. A
         ``MessageStreamManager`` (what ``client.messages.stream(...)`` returns) is
-        entered here, so a failure before the first byte is shown too.
+        entered here, so a failure before the first byte is shown too; its request is
+        then read raw, without the helper's synthesized copy of every event (half the
+        cost of receiving), and the Message is accumulated by the SDK's own function.
         """
+        stream = without_helper(stream)
         if isinstance(stream, AbstractContextManager) and not isinstance(stream, Iterable):
             self._mark_request_start()
             with self._ends_on_failure(None):
@@ -214,6 +218,7 @@ class StreamView(anywidget.AnyWidget):
 
     async def aconsume(self, stream: AsyncIterable[Any] | AbstractAsyncContextManager[Any]) -> anthropic.types.Message:
         """The async twin of ``consume`` for an ``AsyncMessageStream`` (or its manager)."""
+        stream = without_helper(stream)
         if isinstance(stream, AbstractAsyncContextManager) and not isinstance(stream, AsyncIterable):
             self._mark_request_start()
             async with self._aends_on_failure(None):

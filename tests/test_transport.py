@@ -1,4 +1,5 @@
-"""The raw stream the magic uses gives the same Message as ``messages.stream()``."""
+"""The raw stream (what the magic asks for, and what ``consume`` makes of an unopened
+``messages.stream()`` manager) gives the same Message as the stream helper."""
 
 from __future__ import annotations
 
@@ -8,9 +9,15 @@ from typing import Any
 import anthropic
 import pytest
 
-from claude_nb import IncompleteStreamError, StreamView
+from claude_nb import IncompleteStreamError, StreamView, _view
 from claude_nb._reducer import SYNTHESIZED
-from claude_nb._transport import RawMessageStream, RawStreamRequest, open_stream
+from claude_nb._transport import (
+    AsyncRawStreamRequest,
+    RawMessageStream,
+    RawStreamRequest,
+    open_stream,
+    without_helper,
+)
 from claude_nb.replay import SCENARIOS, HttpError, ReplayServer, Script, Step, message_script
 
 REQUEST = {"model": "m", "max_tokens": 100, "messages": [{"role": "user", "content": "x"}]}
@@ -44,12 +51,31 @@ def _helper_message(server: ReplayServer, script: Script) -> Any:
         return stream.get_final_message()
 
 
+@pytest.fixture
+def entered(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """What ``consume`` made of each stream it was given."""
+    made: list[Any] = []
+
+    def spy(stream: Any) -> Any:
+        made.append(without_helper(stream))
+        return made[-1]
+
+    monkeypatch.setattr(_view, "without_helper", spy)
+    return made
+
+
+@pytest.mark.parametrize("how", ["open_stream", "manager"])
 @pytest.mark.parametrize("name", COMPLETE)
-def test_same_message_as_the_sdk_helper(server: ReplayServer, name: str) -> None:
+def test_same_message_as_the_sdk_helper(server: ReplayServer, name: str, how: str, entered: list[Any]) -> None:
     expected = _helper_message(server, _script(name))
     server.queue(_script(name))
     view = QuietView()
-    message = view.consume(open_stream(_client(server), REQUEST))
+    client = _client(server)
+    if how == "manager":
+        message = view.consume(client.messages.stream(**REQUEST))  # type: ignore[arg-type]
+    else:
+        message = view.consume(open_stream(client, REQUEST))
+    assert isinstance(entered[0], RawStreamRequest)
     assert type(message) is type(expected)
     assert message.model_dump(warnings=False) == expected.model_dump(warnings=False)
     assert message.to_param() == expected.to_param()
@@ -148,18 +174,95 @@ def test_without_the_sdk_accumulator_the_helper_is_used(server: ReplayServer) ->
     assert message.content[0].text.startswith("# Streaming report")  # type: ignore[union-attr]
 
 
-@pytest.mark.parametrize("raw", [True, False])
-def test_error_before_message_start_is_shown_not_masked(server: ReplayServer, raw: bool) -> None:
+@pytest.mark.parametrize("how", ["raw", "opened helper"])
+def test_error_before_message_start_is_shown_not_masked(server: ReplayServer, how: str) -> None:
     script = Script()
     script.event("error", {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}})
     server.queue(script)
     client = _client(server)
-    pending = open_stream(client, REQUEST) if raw else client.messages.stream(**REQUEST)  # type: ignore[arg-type]
     view = QuietView()
     with pytest.raises(anthropic.APIStatusError):
-        view.consume(pending)
+        if how == "raw":
+            view.consume(open_stream(client, REQUEST))
+        else:
+            with client.messages.stream(**REQUEST) as stream:  # type: ignore[arg-type]
+                view.consume(stream)
     assert view.status == "error" and "overloaded_error" in (view.error or "")
     assert view.message is None
+
+
+def test_an_opened_helper_is_read_as_it_is(server: ReplayServer) -> None:
+    """Its owner may still ask it for the Message: it must have seen every event."""
+    server.queue(_script("tools"))
+    with _client(server).messages.stream(**REQUEST) as stream:  # type: ignore[arg-type]
+        assert without_helper(stream) is stream
+        message = QuietView().consume(stream)
+        assert stream.get_final_message() is message
+    kinds = {e.type for e in message.content}
+    assert "tool_use" in kinds
+
+
+def test_only_the_plain_managers_are_replaced(server: ReplayServer) -> None:
+    client = _client(server)
+    beta = client.beta.messages.stream(**REQUEST)  # type: ignore[arg-type]
+    assert without_helper(beta) is beta
+    events: list[Any] = [{"type": "message_start"}]
+    assert without_helper(events) is events
+    manager = client.messages.stream(**REQUEST)  # type: ignore[arg-type]
+    assert without_helper(manager, accumulate=None) is manager
+    assert isinstance(without_helper(manager), RawStreamRequest)
+
+
+def test_a_manager_failing_before_the_stream_is_shown(server: ReplayServer) -> None:
+    server.queue(Script(error=HttpError(404, "not_found_error", "model: nope")))
+    view = QuietView()
+    with pytest.raises(anthropic.NotFoundError):
+        view.consume(_client(server, max_retries=0).messages.stream(**REQUEST))  # type: ignore[arg-type]
+    assert view.status == "error" and "not_found_error" in (view.error or "")
+
+
+def test_structured_output_is_parsed_as_by_the_helper(server: ReplayServer) -> None:
+    from pydantic import BaseModel
+
+    class Answer(BaseModel):
+        city: str
+        population: int
+
+    def script() -> Script:
+        return message_script([{"type": "text", "text": '{"city": "Oslo", "population": 717710}'}])
+
+    request = {**REQUEST, "output_format": Answer}
+    server.queue(script())
+    with _client(server).messages.stream(**request) as stream:  # type: ignore[arg-type]
+        expected = stream.get_final_message()
+    server.queue(script())
+    message = QuietView().consume(_client(server).messages.stream(**request))  # type: ignore[arg-type]
+    assert message.content[0].parsed_output == Answer(city="Oslo", population=717710)  # type: ignore[union-attr]
+    assert message.model_dump(warnings=False) == expected.model_dump(warnings=False)
+    assert server.requests[-1].body["output_config"] == server.requests[-2].body["output_config"]
+
+
+async def _helper_and_raw_async(server: ReplayServer, name: str) -> tuple[Any, Any, Any]:
+    client = anthropic.AsyncAnthropic(api_key="sk-test", base_url=server.base_url)
+    server.queue(_script(name))
+    async with client.messages.stream(**REQUEST) as stream:  # type: ignore[arg-type]
+        expected = await stream.get_final_message()
+    server.queue(_script(name))
+    manager = client.messages.stream(**REQUEST)  # type: ignore[arg-type]
+    assert isinstance(without_helper(manager), AsyncRawStreamRequest)
+    view = QuietView()
+    message = await view.aconsume(manager)
+    return expected, message, view
+
+
+@pytest.mark.parametrize("name", ["tools", "thinking", "web_search"])
+def test_aconsume_reads_a_manager_raw_with_the_same_message(server: ReplayServer, name: str) -> None:
+    import asyncio
+
+    expected, message, view = asyncio.run(_helper_and_raw_async(server, name))
+    assert type(message) is type(expected)
+    assert message.model_dump(warnings=False) == expected.model_dump(warnings=False)
+    assert view.status == "done" and view.message is message
 
 
 def test_the_installed_sdk_offers_its_accumulator() -> None:
@@ -168,3 +271,33 @@ def test_the_installed_sdk_offers_its_accumulator() -> None:
 
     assert _transport._ACCUMULATE is not None
     assert isinstance(open_stream(anthropic.Anthropic(api_key="sk-test"), REQUEST), RawStreamRequest)
+
+
+def _span_attributes(server: ReplayServer, how: str) -> dict[str, Any]:
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    client = _client(server, open_telemetry={"tracer_provider": provider, "traces": {"content_mode": "content"}})
+    server.queue(_script("tools"))
+    if how == "helper":
+        with client.messages.stream(**REQUEST) as stream:  # type: ignore[arg-type]
+            QuietView().consume(stream)
+    elif how == "manager":
+        QuietView().consume(client.messages.stream(**REQUEST))  # type: ignore[arg-type]
+    else:
+        QuietView().consume(open_stream(client, REQUEST))
+    (span,) = exporter.get_finished_spans()
+    return {k: v for k, v in (span.attributes or {}).items() if "time" not in k and k != "anthropic.request.id"}
+
+
+@pytest.mark.parametrize("how", ["manager", "open_stream"])
+def test_the_sdk_tracing_span_records_the_answer_as_with_the_helper(server: ReplayServer, how: str) -> None:
+    """The helper shares the Message it accumulates with the span of its API call;
+    the raw stream shares its own, so a traced notebook loses no output content."""
+    expected = _span_attributes(server, "helper")
+    assert "get_weather" in str(expected["gen_ai.output.messages"])
+    assert _span_attributes(server, how) == expected
