@@ -38,10 +38,11 @@ ROOT = Path(__file__).resolve().parent
 SIZES = {"4 KB": 4_000, "40 KB": 40_000, "200 KB": 200_000}
 API_PACE = 0.01  # seconds between events: ~100 events/s
 CHUNK = 11  # characters per text delta, as the API streams them
-MODES = ("bare", "magic", "claude", "naive")
+MODES = ("bare", "magic", "claude", "opened", "naive")
 VIEWS = {
     "magic": "claude_nb `%%claude`",
     "claude": "claude_nb `StreamView` over `messages.stream()`",
+    "opened": "claude_nb `StreamView` over an opened `messages.stream()`",
     "naive": "naive (HTML widget, 100 ms)",
 }
 
