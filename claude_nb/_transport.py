@@ -217,15 +217,17 @@ def without_helper(stream: Any, *, accumulate: Accumulate | None = _ACCUMULATE) 
     (an opened helper, a raw stream, a beta manager, events) is returned as it is."""
     if accumulate is None:
         return stream
-    kind = type(stream)
-    if kind is MessageStreamManager:
-        prefix, wrap = "_MessageStreamManager", RawStreamRequest
-    elif kind is AsyncMessageStreamManager:
-        prefix, wrap = "_AsyncMessageStreamManager", AsyncRawStreamRequest  # type: ignore[assignment]
-    else:
-        return stream
-    send = getattr(stream, prefix + "__api_request", None)
-    output_format = getattr(stream, prefix + "__output_format", None)
-    if send is None or output_format is None:
-        return stream
-    return wrap(send, accumulate, output_format)
+    if type(stream) is MessageStreamManager:
+        parts = _manager_parts(stream, "_MessageStreamManager")
+        return stream if parts is None else RawStreamRequest(parts[0], accumulate, parts[1])
+    if type(stream) is AsyncMessageStreamManager:
+        parts = _manager_parts(stream, "_AsyncMessageStreamManager")
+        return stream if parts is None else AsyncRawStreamRequest(parts[0], accumulate, parts[1])
+    return stream
+
+
+def _manager_parts(manager: Any, prefix: str) -> tuple[Any, Any] | None:
+    """The manager's request (a callable, or an awaitable when async) and output format."""
+    send = getattr(manager, prefix + "__api_request", None)
+    output_format = getattr(manager, prefix + "__output_format", None)
+    return None if send is None or output_format is None else (send, output_format)
