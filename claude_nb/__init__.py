@@ -2,28 +2,69 @@
 
 ``%load_ext claude_nb`` registers ``%%claude`` and ``%claude``; ``StreamView``,
 ``stream`` and ``last_view`` are the programmatic API.
+
+Loading is instant: the SDK (seconds to import) and the widget stack are imported
+when first used, and the SDK is warmed in a background thread at ``%load_ext`` so
+the first ``%%claude`` cell does not wait for it either.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import threading
+from typing import TYPE_CHECKING, Any
 
-from ._api import last_view, stream
-from ._config import Claude
-from ._errors import ClaudeError, IncompleteStreamError
-from ._view import StreamView
+if TYPE_CHECKING:
+    from ._api import last_view, stream
+    from ._config import Claude
+    from ._errors import ClaudeError, IncompleteStreamError
+    from ._view import StreamView
 
 __all__ = ["Claude", "ClaudeError", "IncompleteStreamError", "StreamView", "last_view", "stream"]
 __version__ = "0.1.0"
 
+_LAZY = {
+    "Claude": "._config",
+    "ClaudeError": "._errors",
+    "IncompleteStreamError": "._errors",
+    "StreamView": "._view",
+    "last_view": "._api",
+    "stream": "._api",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'claude_nb' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])
+
+
+def _warm() -> None:
+    try:
+        import anthropic  # noqa: F401  (the import is the point: it takes seconds)
+    except Exception:  # an import error shows, with its cause, when the SDK is first used
+        pass
+
 
 def load_ipython_extension(ipython: Any) -> None:
+    from ._config import Claude
     from ._magic import ClaudeMagics
 
     settings = Claude(parent=ipython)
     ipython.configurables.append(settings)
     ipython.register_magics(ClaudeMagics(ipython, settings))
+    threading.Thread(target=_warm, name="claude-nb-warm-sdk", daemon=True).start()
 
 
 def unload_ipython_extension(ipython: Any) -> None:
+    from ._config import Claude
+
     ipython.configurables[:] = [c for c in ipython.configurables if not isinstance(c, Claude)]

@@ -6,9 +6,11 @@ from typing import Any
 
 import anthropic
 
+from . import _client
 from ._client import get_client
 from ._config import Claude
-from ._request import build_params
+from ._errors import SCRIPT_NO_KEY
+from ._request import build_params, with_display
 from ._transport import open_stream
 from ._view import StreamView
 
@@ -75,16 +77,29 @@ def stream(
     """
     if (prompt is None) == (messages is None):
         raise TypeError("pass either prompt or messages")
+    _exit_without_key_in_scripts()
     settings = current_settings()
     msgs = messages if messages is not None else [{"role": "user", "content": prompt}]
     known = {k: params.pop(k) for k in ("model", "max_tokens", "system", "temperature") if k in params}
     thinking = params.pop("thinking", None)
-    if isinstance(thinking, dict):  # a ready-made API value: pass it through unchanged
-        params["thinking"] = thinking
+    display = params.pop("thinking_display", None)
+    if isinstance(thinking, dict):  # a ready-made API value: passed on, asking for the text unless it says
+        enabled = thinking.get("type") in ("enabled", "adaptive")
+        params["thinking"] = with_display(thinking, display or settings.thinking_display) if enabled else thinking
         thinking = "off"
-    request = build_params(settings, msgs, thinking=thinking, extra=params, **known)
+    request = build_params(settings, msgs, thinking=thinking, thinking_display=display, extra=params, **known)
     view, pending = prepare(settings, request)
     return view.consume(pending)
+
+
+def _exit_without_key_in_scripts() -> None:
+    """A plain script with no key ends with one line, not a traceback: there is
+    nothing the script can do about it but be run again with the key set. In IPython
+    the ClaudeError that follows shows itself briefly instead."""
+    from IPython import get_ipython
+
+    if get_ipython() is None and _client.key_source() is None:
+        raise SystemExit(SCRIPT_NO_KEY)
 
 
 def prepare(settings: Claude, request: dict[str, Any]) -> tuple[StreamView, Any]:

@@ -11,11 +11,12 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
-from typing import TypeVar
-
-import anthropic
+from typing import TYPE_CHECKING, TypeVar
 
 from ._errors import MissingKeyError
+
+if TYPE_CHECKING:
+    import anthropic
 
 _memory_key: str | None = None
 _clients: dict[tuple[object, ...], anthropic.Anthropic] = {}
@@ -42,6 +43,37 @@ def key_source() -> str | None:
     return None
 
 
+_DEFAULT_BASE_URL = "https://api.anthropic.com"
+
+
+def describe_endpoint(base_url: str | None) -> str:
+    """Where requests go, for display: the base URL and where it was set."""
+    from urllib.parse import urlsplit
+
+    if base_url:
+        url, source = base_url, "Claude.base_url"
+    elif os.environ.get("ANTHROPIC_BASE_URL"):
+        url, source = os.environ["ANTHROPIC_BASE_URL"], "ANTHROPIC_BASE_URL"
+    else:
+        return f"{_DEFAULT_BASE_URL} (the SDK default)"
+    try:
+        host = urlsplit(url).hostname or ""
+    except ValueError:
+        host = ""
+    loopback = host in ("localhost", "::1") or host.startswith("127.")
+    return f"{url} (from {source}{'; a loopback server on this machine' if loopback else ''})"
+
+
+def sdk_version() -> str:
+    """The installed SDK's version, read without importing it (that takes seconds)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return f"anthropic {version('anthropic')}"
+    except PackageNotFoundError:
+        return "anthropic (not installed)"
+
+
 def _fingerprint() -> str:
     key = _memory_key or os.environ.get("ANTHROPIC_API_KEY") or os.environ.get("ANTHROPIC_AUTH_TOKEN") or ""
     return hashlib.sha256(key.encode()).hexdigest()[:16]
@@ -54,6 +86,8 @@ def _kwargs(base_url: str | None, timeout: float | None, max_retries: int) -> di
     if base_url:
         kwargs["base_url"] = base_url
     if timeout is not None:
+        import anthropic
+
         kwargs["timeout"] = anthropic.Timeout(timeout, connect=5.0)
     return kwargs
 
@@ -63,7 +97,7 @@ def require_key() -> None:
         raise MissingKeyError()
 
 
-ClientT = TypeVar("ClientT", anthropic.Anthropic, anthropic.AsyncAnthropic)
+ClientT = TypeVar("ClientT", "anthropic.Anthropic", "anthropic.AsyncAnthropic")
 
 
 def _cached(
@@ -85,10 +119,14 @@ def _cached(
 def get_client(
     *, base_url: str | None = None, timeout: float | None = None, max_retries: int = 2
 ) -> anthropic.Anthropic:
+    import anthropic
+
     return _cached(anthropic.Anthropic, _clients, base_url, timeout, max_retries)
 
 
 def get_async_client(
     *, base_url: str | None = None, timeout: float | None = None, max_retries: int = 2
 ) -> anthropic.AsyncAnthropic:
+    import anthropic
+
     return _cached(anthropic.AsyncAnthropic, _async_clients, base_url, timeout, max_retries)

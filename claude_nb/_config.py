@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import typing
 
-from anthropic.types import ModelParam
-from traitlets import Bool, Float, Int, Unicode
+from traitlets import Bool, Float, Int, Unicode, default
 from traitlets.config import Configurable
 
 _FALLBACK_MODEL = "claude-sonnet-4-5"
@@ -14,6 +13,8 @@ _FALLBACK_MODEL = "claude-sonnet-4-5"
 def default_model() -> str:
     """The first Sonnet in the installed SDK's model list (it lists newest first), so
     the default follows SDK upgrades instead of a table kept by hand."""
+    from anthropic.types import ModelParam
+
     for arg in typing.get_args(ModelParam):
         for name in typing.get_args(arg):
             if isinstance(name, str) and "sonnet" in name:
@@ -24,12 +25,17 @@ def default_model() -> str:
 class Claude(Configurable):
     """Defaults for ``%%claude`` and ``claude_nb.stream``."""
 
-    model = Unicode(default_model(), help="Model used when -m is not given.").tag(config=True)
+    model = Unicode(help="Model used when -m is not given (default: the newest Sonnet the SDK names).").tag(config=True)
     max_tokens = Int(4096, help="max_tokens when --max-tokens is not given.").tag(config=True)
     system = Unicode("", help="System prompt used when -s is not given.").tag(config=True)
     thinking = Unicode("", help="Extended thinking: '' (off), 'adaptive', or a budget in tokens (>= 1024).").tag(
         config=True
     )
+    thinking_display = Unicode(
+        "summarized",
+        help="What thinking shows: 'summarized' (its text) or 'omitted' (only a signature; newer models' "
+        "default, which leaves the pane empty). Sent whenever thinking is on.",
+    ).tag(config=True)
     temperature = Float(None, allow_none=True, help="Sampling temperature (API default when unset).").tag(config=True)
     out = Unicode("_claude", help="Variable the final Message is bound to.").tag(config=True)
     frame_interval = Float(0.05, help="Seconds between frontend updates while streaming.").tag(config=True)
@@ -41,3 +47,8 @@ class Claude(Configurable):
     base_url = Unicode(
         None, allow_none=True, help="API base URL; ANTHROPIC_BASE_URL or the SDK default when unset."
     ).tag(config=True)
+
+    @default("model")
+    def _default_model(self) -> str:
+        # Computed when first read: it needs the SDK, which takes seconds to import.
+        return default_model()

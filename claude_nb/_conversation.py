@@ -1,15 +1,34 @@
 """One conversation per kernel: the turns ``%%claude`` cells add, in order.
 
-Assistant turns are kept exactly as the API returned them (``Message.to_param()``,
-thinking blocks and signatures included), because the API requires thinking to be
-sent back unmodified. A turn remembers the notebook cell that made it, so running
-that cell again replaces its turn instead of appending a duplicate.
+Assistant turns are kept exactly as the API returned them (thinking blocks and
+signatures included), because the API requires thinking to be sent back unmodified.
+Turns are stored as plain JSON-able dicts whatever the installed SDK hands over
+(its ``Message.to_param()`` returned dicts in some releases and pydantic blocks in
+others), so every later check of a block's type sees one shape. A turn remembers the
+notebook cell that made it, so running that cell again replaces its turn instead of
+appending a duplicate.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+
+from ._reducer import as_plain
+
+
+def assistant_param(message: Any) -> dict[str, Any]:
+    """A Message as the plain assistant turn the API takes back: every block kept
+    (thinking and signatures byte for byte), ``None`` fields dropped."""
+    return {"role": "assistant", "content": [as_plain(block) for block in getattr(message, "content", [])]}
+
+
+def message_text(message: dict[str, Any]) -> str:
+    """The text of a plain message (a string prompt, or its text blocks joined)."""
+    content = message.get("content")
+    if isinstance(content, str):
+        return content
+    return " ".join(b.get("text", "") for b in content or [] if isinstance(b, dict) and b.get("type") == "text")
 
 
 @dataclass
@@ -72,9 +91,9 @@ class Conversation:
         ]
         return {"role": "user", "content": [*results, {"type": "text", "text": prompt}]}
 
-    def record(self, cell_id: str | None, user: dict[str, Any], assistant: dict[str, Any]) -> None:
+    def record(self, cell_id: str | None, user: Any, assistant: Any) -> None:
         position = self._position(cell_id)
-        turn = Turn(cell_id, user, assistant)
+        turn = Turn(cell_id, as_plain(user), as_plain(assistant))
         if position < len(self.turns):
             self.turns[position] = turn
         else:

@@ -12,8 +12,6 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-import anthropic
-
 _MAX_LINES = 12
 
 
@@ -51,6 +49,9 @@ class IncompleteStreamError(ClaudeError):
         super().__init__("the stream ended before message_stop; the partial answer is kept", partial=partial)
 
 
+SCRIPT_NO_KEY = "claude_nb: no API key. Set ANTHROPIC_API_KEY in the environment, e.g. `export ANTHROPIC_API_KEY=...`."
+
+
 class MissingKeyError(ClaudeError):
     def __init__(self) -> None:
         super().__init__(
@@ -70,6 +71,8 @@ class Described:
 
 
 def describe_exception(exc: BaseException) -> Described:
+    import anthropic  # imported by whoever raised an SDK error already; not at load time
+
     if isinstance(exc, anthropic.APIStatusError):
         body = exc.body if isinstance(exc.body, dict) else {}
         error = body.get("error") if isinstance(body.get("error"), dict) else body

@@ -1,29 +1,26 @@
-"""Safe text for the snapshot's ``text/markdown`` and ``text/plain`` fallbacks.
+"""The snapshot's ``text/markdown`` fallback: the answer as written, made inert.
 
-Viewers that prefer these (GitHub's renderer, nbconvert, plain-text consoles) must
-not be made to render the model's HTML or fetch its images. Outside code, a raw
-``<`` becomes ``&lt;`` (markdown shows it as ``<``), remote images become a
-placeholder and links with a refused scheme are left as text. Inside code, and in
-plain text, a tag-like ``<`` is shown as ``‹`` so no HTML parser sees a tag.
+Viewers that prefer markdown (GitHub's renderer, nbconvert) must not be made to
+render the model's HTML or fetch its images, and must show code exactly as written.
+So outside code a raw ``<`` becomes ``&lt;`` (markdown shows it as ``<``), remote
+images become a placeholder and links with a refused scheme are left as text; code
+blocks (fenced or indented) and code spans are literal text in every markdown
+renderer, so they are left untouched. Where code is, is decided by markdown-it's own
+block parse and CommonMark's code-span rule, so this agrees with the renderers that
+read the result. ``text/plain`` is never rendered as HTML and needs none of this.
 """
 
 from __future__ import annotations
 
 import re
 
+from ._code import code_segments
 from ._safety import host_of, image_kind, link_allowed
 
-_TAG_LIKE = re.compile(r"<(?=[A-Za-z!/?])")
-_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
-_CODE_SPAN = re.compile(r"(`+)(.+?)\1", re.DOTALL)
 _IMAGE = re.compile(r"!\[([^\]\n]*)\]\(\s*<?([^)\s>]*)>?[^)\n]*\)")
 _REF_IMAGE = re.compile(r"!\[(?=[^\]\n]*\](?!\())")
 _LINK = re.compile(r"\]\(\s*<?([^)\s>]*)")
 _REF_DEF = re.compile(r"^( {0,3})\[([^\]\n]+)\]:\s*<?(\S*?)>?(\s|$)", re.MULTILINE)
-
-
-def plain(text: str) -> str:
-    return _TAG_LIKE.sub("‹", text)
 
 
 def _prose(text: str, allow_remote_images: bool) -> str:
@@ -52,39 +49,9 @@ def _prose(text: str, allow_remote_images: bool) -> str:
 
 
 def markdown(text: str, *, allow_remote_images: bool = False) -> str:
-    out: list[str] = []
-    fence: str | None = None
-    prose: list[str] = []
+    return "".join(part if is_code else _prose(part, allow_remote_images) for part, is_code in code_segments(text))
 
-    def flush() -> None:
-        if not prose:
-            return
-        chunk = "".join(prose)
-        pieces, last = [], 0
-        for span in _CODE_SPAN.finditer(chunk):
-            pieces.append(_prose(chunk[last : span.start()], allow_remote_images))
-            pieces.append(plain(span.group(0)))
-            last = span.end()
-        pieces.append(_prose(chunk[last:], allow_remote_images))
-        out.append("".join(pieces))
-        prose.clear()
 
-    for line in text.splitlines(keepends=True):
-        match = _FENCE.match(line)
-        if fence is None and match:
-            flush()
-            fence = match.group(1)
-            out.append(plain(line))
-        elif fence is not None:
-            out.append(plain(line))
-            if (
-                match
-                and match.group(1)[0] == fence[0]
-                and len(match.group(1)) >= len(fence)
-                and not line.strip()[len(match.group(1)) :].strip()
-            ):
-                fence = None
-        else:
-            prose.append(line)
-    flush()
-    return "".join(out)
+def text(value: str) -> str:
+    """One line of prose the snapshot adds (a footer, a tool name) made inert."""
+    return _prose(value, False)

@@ -2,8 +2,9 @@
 
 Only ``{name}``, ``{name.attr}`` and ``{name[key]}`` chains whose root exists in the
 namespace are replaced (by ``str()`` of the value). Every other brace passes through
-untouched, so code, dicts, f-strings and JSON in a prompt survive; ``{{name}}``
-yields a literal ``{name}``.
+untouched, so dicts, f-strings and JSON in a prompt survive; ``{{name}}`` yields a
+literal ``{name}``. Code blocks and inline code in the prompt are never touched: a
+pasted snippet with ``f"{name}"`` is sent as written even when ``name`` exists.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from typing import Any
+
+from ._code import code_segments
 
 _PART = r"(?:\.[A-Za-z_]\w*|\[(?:'[^'\]]*'|\"[^\"\]]*\"|-?\d+|[A-Za-z_][\w\- ]*)\])"
 _REF = re.compile(r"\{\{(?P<esc>[A-Za-z_]\w*" + _PART + r"*)\}\}|\{(?P<ref>[A-Za-z_]\w*" + _PART + r"*)\}")
@@ -55,4 +58,4 @@ def interpolate(template: str, namespace: Mapping[str, Any]) -> str:
         value = _resolve(match.group("ref"), namespace)
         return match.group(0) if value is _MISSING else str(value)
 
-    return _REF.sub(replace, template)
+    return "".join(part if is_code else _REF.sub(replace, part) for part, is_code in code_segments(template))

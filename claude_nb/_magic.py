@@ -13,9 +13,9 @@ from typing import Any
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 
-from . import _api, _client
+from . import _client
 from ._config import Claude
-from ._conversation import Conversation
+from ._conversation import Conversation, assistant_param, message_text
 from ._errors import ClaudeError, describe_exception
 from ._interpolate import interpolate
 from ._request import build_params
@@ -45,7 +45,7 @@ class ClaudeMagics(Magics):
         self.settings = settings
         self.conversation = Conversation()
 
-    @magic_arguments()
+    @magic_arguments("%claude")  # IPython prefixes one more "%": the usage line reads "%%claude ..."
     @argument("-m", "--model", help="Model name (default: Claude.model).")
     @argument("--max-tokens", type=int, help="Maximum tokens in the answer (default: Claude.max_tokens).")
     @argument("-s", "--system", help="System prompt (default: Claude.system).")
@@ -53,9 +53,15 @@ class ClaudeMagics(Magics):
         "--thinking",
         help="Extended thinking: a budget in tokens (>= 1024) or 'adaptive' (default: Claude.thinking).",
     )
+    @argument(
+        "--thinking-display",
+        help="With thinking on: 'summarized' shows the thinking text, 'omitted' only says it happened "
+        "(default: Claude.thinking_display).",
+    )
     @argument("-t", "--temperature", type=float, help="Sampling temperature.")
     @argument("-o", "--out", help="Variable to bind the final Message to (default: _claude).")
     @argument("--new", action="store_true", help="Start a fresh conversation with this cell.")
+    @argument("--raw", action="store_true", help="Send the cell as written: no {name} interpolation.")
     @cell_magic
     def claude(self, line: str, cell: str) -> None:
         """Ask Claude; the cell body is the prompt. ``{name}`` inserts a variable's value.
@@ -65,10 +71,11 @@ class ClaudeMagics(Magics):
         """
         assert self.shell is not None
         args = parse_argstring(self.claude, line)
-        for name in ("model", "system", "out", "thinking"):
+        for name in ("model", "system", "out", "thinking", "thinking_display"):
             setattr(args, name, _unquote(getattr(args, name)))
         namespace = self.shell.user_ns
-        prompt = interpolate(cell.strip("\n"), namespace)
+        body = cell.strip("\n")
+        prompt = body if args.raw else interpolate(body, namespace)
         if not prompt.strip():
             raise ClaudeError("the cell is empty: write the prompt below %%claude")
         out = args.out or self.settings.out
@@ -90,8 +97,11 @@ class ClaudeMagics(Magics):
             max_tokens=args.max_tokens,
             system=args.system,
             thinking=args.thinking,
+            thinking_display=args.thinking_display,
             temperature=args.temperature,
         )
+        from . import _api  # the SDK and the widget stack: imported when first needed
+
         view, pending = _api.prepare(self.settings, params)
         try:
             final = view.consume(pending)
@@ -105,7 +115,7 @@ class ClaudeMagics(Magics):
                 detail += f"\nThe partial answer is kept in {out}."
             raise ClaudeError(detail) from None
         namespace[out] = final
-        self.conversation.record(cell_id, messages[-1], final.to_param())  # type: ignore[arg-type]
+        self.conversation.record(cell_id, messages[-1], assistant_param(final))
 
     def _bind_partial(self, out: str, view: Any) -> bool:
         if view.message is not None and self.shell is not None:
@@ -115,7 +125,13 @@ class ClaudeMagics(Magics):
 
     @line_magic("claude")  # type: ignore[arg-type]  # IPython types the name argument oddly
     def claude_line(self, line: str) -> None:
-        """%claude [reset | history | login | logout]: settings, conversation and key."""
+        """%claude [status | reset | history | login | logout]
+
+        status (or nothing): settings, where requests go (API URL, SDK version), the
+        key's source (never the key) and the conversation's length.
+        reset: start a new conversation. history: the conversation so far.
+        login: type a key into a hidden prompt (kept in memory only). logout: forget it.
+        """
         command = line.strip().lower()
         if command == "reset":
             self.conversation.reset()
@@ -130,7 +146,7 @@ class ClaudeMagics(Magics):
         elif command in ("", "status"):
             self._print_status()
         else:
-            raise ClaudeError(f"unknown %claude command {line.strip()!r}; use reset, history, login or logout")
+            raise ClaudeError(f"unknown %claude command {line.strip()!r}; use status, reset, history, login or logout")
 
     def _print_status(self) -> None:
         s = self.settings
@@ -138,10 +154,12 @@ class ClaudeMagics(Magics):
             ("model", s.model),
             ("max_tokens", s.max_tokens),
             ("system", s.system or "(none)"),
-            ("thinking", s.thinking or "off"),
+            ("thinking", f"{s.thinking} (display: {s.thinking_display})" if s.thinking else "off"),
             ("temperature", "API default" if s.temperature is None else s.temperature),
             ("out", s.out),
             ("allow_remote_images", s.allow_remote_images),
+            ("api", _client.describe_endpoint(s.base_url)),
+            ("sdk", _client.sdk_version()),
             ("key", _client.key_source() or "not set (ANTHROPIC_API_KEY or %claude login)"),
             ("conversation", f"{len(self.conversation)} turn(s)"),
         ]
@@ -154,12 +172,8 @@ class ClaudeMagics(Magics):
             print("No conversation yet.")
             return
         for i, turn in enumerate(self.conversation.turns, 1):
-            user = turn.user["content"]
-            if not isinstance(user, str):
-                user = " ".join(p.get("text", "") for p in user if isinstance(p, dict))
-            answer = " ".join(b.get("text", "") for b in turn.assistant.get("content", []) if isinstance(b, dict))
-            print(f"[{i}] you: {_clip(user)}")
-            print(f"    claude: {_clip(answer)}")
+            print(f"[{i}] you: {_clip(message_text(turn.user))}")
+            print(f"    claude: {_clip(message_text(turn.assistant))}")
 
     def _login(self) -> None:
         try:

@@ -31,6 +31,8 @@ def thinking_label(state: StreamState, now: float) -> str:
         parts.append(f"{_n(chars)} chars")
     if redacted:
         parts.append(f"{redacted} redacted block{'s' if redacted > 1 else ''}")
+    if state.hidden_thinking_count and not chars:
+        parts.append("hidden by the API")
     return " · ".join(parts)
 
 
@@ -38,15 +40,26 @@ def has_thinking(state: StreamState) -> bool:
     return any(b.type in ("thinking", "redacted_thinking") for b in state.blocks)
 
 
+HIDDEN_THINKING = (
+    "The API sent this thinking without its text (display: omitted). "
+    "Ask for it with --thinking-display summarized or %config Claude.thinking_display = 'summarized'."
+)
+
+
 def redacted_html(state: StreamState) -> str:
+    """Notes on thinking that cannot be shown: redacted by the safety system, or
+    hidden by the API's display mode (then the pane says so instead of staying empty)."""
+    out = []
     count = state.redacted_thinking_count
-    if not count:
-        return ""
-    return (
-        '<p class="cnb-redacted">🔒 '
-        f"{count} block{'s' if count > 1 else ''} of thinking redacted by the safety system "
-        "(kept encrypted and sent back unchanged).</p>"
-    )
+    if count:
+        out.append(
+            '<p class="cnb-redacted">🔒 '
+            f"{count} block{'s' if count > 1 else ''} of thinking redacted by the safety system "
+            "(kept encrypted and sent back unchanged).</p>"
+        )
+    if state.hidden_thinking_count:
+        out.append(f'<p class="cnb-hidden-thinking">{html.escape(HIDDEN_THINKING)}</p>')
+    return "".join(out)
 
 
 def _pretty(value: Any) -> str:
@@ -145,4 +158,5 @@ def footer_text(state: StreamState, now: float) -> str:
 
 
 def footer_html(state: StreamState, now: float) -> str:
-    return f'<div class="cnb-footer" data-status="{state.status}">{html.escape(footer_text(state, now))}</div>'
+    # The status is a class: the sanitizer keeps classes, not data attributes.
+    return f'<div class="cnb-footer cnb-status-{state.status}">{html.escape(footer_text(state, now))}</div>'

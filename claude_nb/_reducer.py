@@ -9,6 +9,7 @@ know loosely (an unknown block arrives looking like a ``TextBlock``), so
 from __future__ import annotations
 
 import json
+import threading
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -38,6 +39,9 @@ def as_plain(obj: Any) -> Any:
     return obj
 
 
+_COMPACT = threading.Lock()
+
+
 @dataclass
 class Block:
     """One content block as far as it has arrived.
@@ -60,11 +64,16 @@ class Block:
     def content(self) -> str:
         # Read once per frame: join what arrived since the last read into one piece, so
         # each read copies the text once instead of walking thousands of small pieces.
+        # Safe against a reader in another thread: the feeding thread only appends
+        # (without a lock, on the hot path), and only the pieces joined here are
+        # replaced, so an append racing with the join is kept; readers take turns.
         pieces = self.pieces
         if len(pieces) == 1:
             return pieces[0]
-        joined = "".join(pieces)
-        pieces[:] = [joined] if joined else []
+        with _COMPACT:
+            count = len(pieces)
+            joined = "".join(pieces[:count])
+            pieces[:count] = [joined] if joined else []
         return joined
 
 
@@ -111,6 +120,12 @@ class StreamState:
     @property
     def redacted_thinking_count(self) -> int:
         return sum(1 for b in self.blocks if b.type == "redacted_thinking")
+
+    @property
+    def hidden_thinking_count(self) -> int:
+        """Finished thinking blocks that came with a signature and no text: the API
+        hid the thinking (``display: "omitted"``, the default of newer models)."""
+        return sum(1 for b in self.blocks if b.type == "thinking" and b.closed and b.signature and not any(b.pieces))
 
     @property
     def thinking_chars(self) -> int:

@@ -8,6 +8,40 @@ from ._config import Claude
 from ._errors import ClaudeError
 
 MIN_THINKING_BUDGET = 1024
+_KNOWN_DISPLAYS = ("summarized", "omitted")
+
+
+def thinking_displays() -> tuple[str, ...]:
+    """The display modes the installed SDK names for thinking, and the two the API
+    documents; newer SDKs may add modes, which then become valid here too."""
+    import typing
+
+    names = list(_KNOWN_DISPLAYS)
+    try:
+        from anthropic.types import ThinkingConfigEnabledParam
+
+        hint = typing.get_type_hints(ThinkingConfigEnabledParam).get("display")
+    except Exception:  # an SDK without the field or the type
+        hint = None
+    stack = [hint]
+    while stack:
+        arg = stack.pop()
+        if isinstance(arg, str) and arg not in names:
+            names.append(arg)
+        else:
+            stack.extend(typing.get_args(arg))
+    return tuple(names)
+
+
+def with_display(think: dict[str, Any] | None, display: str | None) -> dict[str, Any] | None:
+    """Ask for thinking text explicitly: newer models omit it unless asked, which
+    would leave the thinking pane empty."""
+    if think is None or not display or "display" in think:
+        return think
+    allowed = thinking_displays()
+    if display not in allowed:
+        raise ClaudeError(f"--thinking-display takes one of {', '.join(allowed)}, not {display!r}")
+    return {**think, "display": display}
 
 
 def thinking_param(value: str | int | None) -> dict[str, Any] | None:
@@ -35,6 +69,7 @@ def build_params(
     max_tokens: int | None = None,
     system: str | None = None,
     thinking: str | int | None = None,
+    thinking_display: str | None = None,
     temperature: float | None = None,
     extra: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
@@ -48,7 +83,10 @@ def build_params(
         "model": model or settings.model,
         "messages": messages,
     }
-    think = thinking_param(thinking if thinking is not None else settings.thinking)
+    think = with_display(
+        thinking_param(thinking if thinking is not None else settings.thinking),
+        thinking_display if thinking_display is not None else settings.thinking_display,
+    )
     tokens = max_tokens if max_tokens is not None else settings.max_tokens
     if think is not None and think["type"] == "enabled":
         budget = think["budget_tokens"]

@@ -5,12 +5,14 @@ nbconvert, untrusted notebooks), with the same markup and look as the live view.
 from __future__ import annotations
 
 import html
+import re
 from importlib.resources import files
 
 from . import _fallback, _pieces
 from ._reducer import StreamState
 from ._safety import Sanitizer
 
+_BACKTICKS = re.compile(r"`+")
 CSS = files("claude_nb").joinpath("_frontend/view.css").read_text(encoding="utf-8")
 
 
@@ -40,16 +42,27 @@ def snapshot_markdown(state: StreamState, now: float, *, allow_remote_images: bo
         thinking = _fallback.markdown(state.thinking, allow_remote_images=allow_remote_images)
         quoted = "\n".join("> " + line for line in thinking.splitlines())
         out.append(f"> **Thinking**\n>\n{quoted}\n")
+    elif state.hidden_thinking_count:
+        out.append(f"> **Thinking** — {_fallback.text(_pieces.HIDDEN_THINKING)}\n")
     out.append(_fallback.markdown(state.text, allow_remote_images=allow_remote_images))
     for call in state.tool_calls:
-        out.append(_fallback.plain(f"\n*Tool call* `{call['name']}` ({call['id']})"))
-    out.append(_fallback.plain(f"\n\n---\n*{_pieces.footer_text(state, now)}*"))
+        out.append(f"\n*Tool call* {_code_span(call['name'])} ({_fallback.text(call['id'])})")
+    out.append(f"\n\n---\n*{_fallback.text(_pieces.footer_text(state, now))}*")
     return "\n".join(out)
 
 
+def _code_span(value: str) -> str:
+    """``value`` as a code span that no backtick inside it can close early."""
+    longest = max((len(m) for m in _BACKTICKS.findall(value)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if value.startswith("`") or value.endswith("`") else ""
+    return f"{fence}{pad}{value}{pad}{fence}"
+
+
 def snapshot_text(state: StreamState, now: float) -> str:
+    """The answer exactly as written (no frontend renders text/plain as HTML)."""
     out = [state.text]
     for call in state.tool_calls:
         out.append(f"[tool call {call['name']} {call['id']}]")
     out.append(f"— {_pieces.footer_text(state, now)}")
-    return _fallback.plain("\n".join(part for part in out if part))
+    return "\n".join(part for part in out if part)

@@ -84,19 +84,23 @@ class StreamView(anywidget.AnyWidget):
         self.on_msg(self._on_frontend_msg)
 
     # -- public state ------------------------------------------------------------------
+    # Readers take the lock: they may run in another thread while a stream feeds the view.
     @property
     def text(self) -> str:
         """Markdown source of all text blocks so far, in order."""
-        return self._state.text
+        with self._lock:
+            return self._state.text
 
     @property
     def thinking(self) -> str:
-        return self._state.thinking
+        with self._lock:
+            return self._state.thinking
 
     @property
     def tool_calls(self) -> list[dict[str, Any]]:
         """Closed tool calls: dicts with ``id``, ``name``, ``input`` (and ``type``, ``result``)."""
-        return self._state.tool_calls
+        with self._lock:
+            return self._state.tool_calls
 
     @property
     def message(self) -> anthropic.types.Message | None:
@@ -127,12 +131,19 @@ class StreamView(anywidget.AnyWidget):
             return snapshot_html(self._state, answer, thinking, self._renderer.sanitizer, now)
 
     def to_markdown(self) -> str:
-        return snapshot_markdown(self._state, time.monotonic(), allow_remote_images=self._renderer.allow_remote_images)
+        with self._lock:
+            return snapshot_markdown(
+                self._state, time.monotonic(), allow_remote_images=self._renderer.allow_remote_images
+            )
 
     def __repr__(self) -> str:
         return f"<StreamView status={self.status!r} chars={len(self.text)} tools={len(self.tool_calls)}>"
 
     def _static_bundle(self) -> dict[str, str]:
+        with self._lock:
+            return self._bundle_locked()
+
+    def _bundle_locked(self) -> dict[str, str]:
         now = time.monotonic()
         return {
             "text/html": self.to_html(),

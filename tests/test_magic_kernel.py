@@ -8,6 +8,8 @@ import re
 import anthropic
 
 from claude_nb.replay import ReplayServer
+from claude_nb.replay._rules import sign_thinking
+from claude_nb.replay._scenarios import THINKING
 
 from .conftest import SENTINEL_KEY, Kernel, kernel_env
 
@@ -27,35 +29,103 @@ def state(kernel: Kernel, name: str = "_claude") -> dict:
 
 def sdk_final(replay: ReplayServer, prompt: str, **params) -> anthropic.types.Message:
     client = anthropic.Anthropic(api_key="sk-test", base_url=replay.base_url)
-    with client.messages.stream(
-        model=params.get("model", "claude-sonnet-5-5"), max_tokens=100, messages=[{"role": "user", "content": prompt}]
-    ) as s:
+    params = {"model": "claude-sonnet-5-5", "max_tokens": 100, **params}
+    with client.messages.stream(messages=[{"role": "user", "content": prompt}], **params) as s:
         return s.get_final_message()
 
 
-def test_thinking_text_and_tool_use_bind_the_message(kernel: Kernel, replay: ReplayServer) -> None:
+def test_thinking_asks_for_its_text_and_binds_the_message(kernel: Kernel, replay: ReplayServer) -> None:
     before = len(replay.requests)
-    run = kernel.run("%%claude --new -o answer --thinking 2048 -m claude-test-model\nreplay:tools what's the weather?")
+    run = kernel.run("%%claude --new -o answer --thinking 2048 -m claude-test-model\nreplay:thinking plan it")
     assert run.ok, run.error_lines
     request = replay.requests[before].body
     assert request["model"] == "claude-test-model"
-    assert request["thinking"] == {"type": "enabled", "budget_tokens": 2048}
-    assert request["max_tokens"] > 2048
+    # Newer models omit thinking text unless asked: the magic asks.
+    assert request["thinking"] == {"type": "enabled", "budget_tokens": 2048, "display": "summarized"}
+    assert request["max_tokens"] == 4096  # the default is room enough for a 2048 budget
     assert request["stream"] is True
     s = state(kernel, "answer")
     assert s["status"] == "done"
-    assert s["text"] == "Let me check the weather."
-    assert s["thinking"] == "I need the weather tool."
+    assert s["text"] == "## Answer\n\n1. first\n2. second\n"
+    assert s["thinking"].startswith("The user wants a short answer.")
+    bound = s["bound"]
+    assert [b["type"] for b in bound["content"]] == ["thinking", "text"]
+    # Equal to the SDK's own accumulation of the same request.
+    expected = sdk_final(
+        replay, "replay:thinking plan it", model="claude-test-model", thinking=request["thinking"], max_tokens=4096
+    )
+    assert bound["content"] == expected.model_dump(mode="json")["content"]
+
+
+def test_thinking_modes_budget_rule_and_hidden_thinking(kernel: Kernel, replay: ReplayServer) -> None:
+    assert kernel.run("%%claude --new --thinking adaptive\nreplay:thinking x").ok
+    assert replay.requests[-1].body["thinking"] == {"type": "adaptive", "display": "summarized"}
+    assert kernel.run("%%claude --new --thinking 8192\nreplay:thinking x").ok
+    assert replay.requests[-1].body["max_tokens"] == 8192 + 4096  # room made for the answer
+    before = len(replay.requests)
+    for bad, says in (("--thinking 4096 --max-tokens 1000", "must exceed"), ("--thinking 100", "at least 1024")):
+        run = kernel.run(f"%%claude --new {bad}\nreplay:thinking x")
+        assert not run.ok and says in "\n".join(run.error_lines) and len(run.error_lines) <= 3
+    assert len(replay.requests) == before  # refused before anything was sent
+    # The opt-out: the API sends a signature only, and the pane says so instead of staying empty.
+    run = kernel.run("%%claude --new -o hid --thinking 1024 --thinking-display omitted\nreplay:thinking x")
+    assert run.ok, run.error_lines
+    assert replay.requests[-1].body["thinking"]["display"] == "omitted"
+    s = state(kernel, "hid")
+    assert s["thinking"] == "" and s["bound"]["content"][0]["thinking"] == ""
+    assert "hidden by the API" in s["html"]
+    final = run.of_type("update_display_data")[-1]["content"]["data"]
+    assert "display: omitted" in final["text/markdown"]
+    # A thinking setting takes effect through %config, display included.
+    assert kernel.run("%config Claude.thinking = 'adaptive'\n%config Claude.thinking_display = 'omitted'").ok
+    try:
+        assert kernel.run("%%claude --new\nreplay:thinking x").ok
+        assert replay.requests[-1].body["thinking"] == {"type": "adaptive", "display": "omitted"}
+    finally:
+        kernel.run("%config Claude.thinking = ''\n%config Claude.thinking_display = 'summarized'")
+
+
+def test_tool_use_binds_as_the_sdk_accumulates(kernel: Kernel, replay: ReplayServer) -> None:
+    run = kernel.run(
+        "tool_answer = claude_nb.stream('replay:tools weather?', model='claude-test-model', max_tokens=3000,"
+        " thinking={'type': 'enabled', 'budget_tokens': 1024}, tools=[WEATHER])".replace(
+            "WEATHER", repr({"name": "get_weather", "input_schema": {"type": "object"}})
+        )
+    )
+    assert run.ok, run.error_lines
+    s = state(kernel, "tool_answer")
     assert s["tool_calls"][0]["name"] == "get_weather"
     assert s["tool_calls"][0]["input"] == {"city": "Zürich", "units": "celsius", "days": [1, 2, 3]}
-    bound = s["bound"]
-    assert [b["type"] for b in bound["content"]] == ["thinking", "text", "tool_use"]
-    assert bound["content"][0]["signature"] == "sig-tool"
-    # Equal to the SDK's own accumulation of the same stream.
-    expected = sdk_final(replay, "replay:tools", model="claude-test-model").model_dump(mode="json")
-    assert bound["content"] == expected["content"]
-    assert bound["stop_reason"] == "tool_use"
-    assert "<details" in s["html"] and "get_weather" in s["html"]
+    assert [b["type"] for b in s["bound"]["content"]] == ["thinking", "text", "tool_use"]
+    assert s["bound"]["stop_reason"] == "tool_use"
+    assert "get_weather" in s["html"]
+
+
+def test_follow_up_after_unanswered_tool_calls(kernel: Kernel, replay: ReplayServer) -> None:
+    """An answer that asked for two tools nobody ran, then a new cell: the API requires a
+    tool_result for each call first (the loopback server enforces it as the API does)."""
+    tools = [{"name": n, "input_schema": {"type": "object"}} for n in ("get_weather", "get_time")]
+    setup = kernel.run(
+        "import anthropic\n"
+        "first = anthropic.Anthropic().messages.create(model='claude-sonnet-5-5', max_tokens=200,"
+        f" tools={tools!r}, messages=[{{'role': 'user', 'content': 'replay:parallel_tools go'}}])\n"
+        "assert [b.type for b in first.content] == ['text', 'tool_use', 'tool_use'], first\n"
+        "magics = get_ipython().magics_manager.registry['ClaudeMagics']\n"
+        "magics.conversation.reset()\n"
+        # Whatever shape this SDK's to_param() has (dicts, or pydantic blocks in 2.15).
+        "magics.conversation.record('t1', {'role': 'user', 'content': 'replay:parallel_tools go'}, first.to_param())"
+    )
+    assert setup.ok, setup.error_lines
+    run = kernel.run("%%claude\nreplay:echo and now?", cell_id="t2")
+    assert run.ok, run.error_lines
+    sent = replay.requests[-1].body["messages"]
+    results = [b for b in sent[-1]["content"] if b["type"] == "tool_result"]
+    assert [r["tool_use_id"] for r in results] == ["toolu_01P", "toolu_02P"]
+    assert all(r["is_error"] for r in results)
+    assert sent[-1]["content"][-1] == {"type": "text", "text": "replay:echo and now?"}
+    history = kernel.run("%claude history").stdout
+    assert "claude: I'll look both up." in history
+    assert 'claude: {"turns": 3' in history
 
 
 def test_rich_markdown_renders_and_footer_counts(kernel: Kernel) -> None:
@@ -83,13 +153,14 @@ def test_rich_markdown_renders_and_footer_counts(kernel: Kernel) -> None:
 
 def test_conversation_continues_and_new_resets(kernel: Kernel, replay: ReplayServer) -> None:
     kernel.run("%claude reset")
-    assert kernel.run("%%claude\nreplay:thinking first question", cell_id="c1").ok
+    assert kernel.run("%%claude --thinking 1024\nreplay:thinking first question", cell_id="c1").ok
     assert kernel.run("%%claude --thinking 1024\nreplay:echo second question", cell_id="c2").ok
     sent = replay.requests[-1].body["messages"]
     assert [m["role"] for m in sent] == ["user", "assistant", "user"]
     assert sent[0]["content"] == "replay:thinking first question"
     thinking_block = sent[1]["content"][0]
-    assert thinking_block["type"] == "thinking" and thinking_block["signature"] == "sig-EqQBCkYIBxgCKkA"
+    # Sent back byte for byte (the loopback server checks the signature against the text).
+    assert thinking_block == {"type": "thinking", "thinking": THINKING, "signature": sign_thinking(THINKING)}
     # Re-running cell c2 replaces its turn rather than appending.
     assert kernel.run("%%claude\nreplay:echo second question, again", cell_id="c2").ok
     assert len(replay.requests[-1].body["messages"]) == 3
@@ -99,6 +170,7 @@ def test_conversation_continues_and_new_resets(kernel: Kernel, replay: ReplaySer
     assert "3 turn(s)" in status.stdout
     history = kernel.run("%claude history")
     assert "third" in history.stdout
+    assert "claude: ## Answer 1. first 2. second" in history.stdout
     assert kernel.run("%%claude --new\nreplay:echo fresh", cell_id="c4").ok
     assert len(replay.requests[-1].body["messages"]) == 1
 
@@ -120,8 +192,12 @@ def test_system_temperature_and_interpolation(kernel: Kernel, replay: ReplayServ
 
 
 def test_future_redacted_and_web_search_stream_without_error(kernel: Kernel) -> None:
-    for scenario in ("future", "redacted", "web_search"):
-        run = kernel.run(f"%%claude --new\nreplay:{scenario}")
+    for scenario, how in (
+        ("future", "%%claude --new\nreplay:future"),
+        ("redacted", "%%claude --new --thinking 1024\nreplay:redacted"),
+        ("web_search", SEARCH),
+    ):
+        run = kernel.run(how)
         assert run.ok, (scenario, run.error_lines)
         s = state(kernel)
         assert s["status"] == "done"
@@ -133,6 +209,9 @@ def test_future_redacted_and_web_search_stream_without_error(kernel: Kernel) -> 
         if scenario == "web_search":
             assert "Sources" in s["html"] and "https://example.org/weather" in s["html"]
             assert s["tool_calls"][0]["name"] == "web_search"
+
+
+SEARCH = "_claude = claude_nb.stream('replay:web_search weather', tools=[{'type': 'web_search_20250305', 'name': 'web_search'}])"
 
 
 def test_errors_are_short_and_keep_partial(kernel: Kernel) -> None:

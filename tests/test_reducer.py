@@ -6,6 +6,8 @@ from typing import Any
 
 from claude_nb._reducer import StreamState, reduce_event
 from claude_nb.replay import SCENARIOS, Script
+from claude_nb.replay._rules import sign_thinking
+from claude_nb.replay._scenarios import THINKING
 
 
 def events_of(script: Script) -> list[dict[str, Any]]:
@@ -24,7 +26,7 @@ def test_text_thinking_and_usage() -> None:
     assert state.status == "done"
     assert state.text == "## Answer\n\n1. first\n2. second\n"
     assert state.thinking.startswith("The user wants a short answer.")
-    assert state.blocks[0].signature == "sig-EqQBCkYIBxgCKkA"
+    assert state.blocks[0].signature == sign_thinking(THINKING)
     assert state.usage["cache_read_input_tokens"] == 7
     assert state.stop_reason == "end_turn"
     assert state.first_token_at is not None and state.ended_at is not None

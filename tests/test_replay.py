@@ -7,18 +7,20 @@ import json
 
 from claude_nb.replay import ReplayServer
 
+HEADERS = {"content-type": "application/json", "x-api-key": "k", "anthropic-version": "2023-06-01"}
 
-def _post(server: ReplayServer, prompt: str) -> http.client.HTTPResponse:
+
+def _post(server: ReplayServer, prompt: str, **extra: object) -> http.client.HTTPResponse:
     conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
     body = json.dumps(
-        {"model": "m", "max_tokens": 5, "stream": True, "messages": [{"role": "user", "content": prompt}]}
+        {"model": "m", "max_tokens": 5000, "stream": True, "messages": [{"role": "user", "content": prompt}], **extra}
     )
-    conn.request("POST", "/v1/messages", body, {"content-type": "application/json", "x-api-key": "k"})
+    conn.request("POST", "/v1/messages", body, HEADERS)
     return conn.getresponse()
 
 
 def test_sse_frames_usage_and_headers(replay: ReplayServer) -> None:
-    response = _post(replay, "replay:thinking")
+    response = _post(replay, "replay:thinking", thinking={"type": "enabled", "budget_tokens": 1024})
     assert response.status == 200
     assert response.getheader("transfer-encoding") == "chunked"
     assert response.getheader("request-id", "").startswith("req_")

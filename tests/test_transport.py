@@ -20,7 +20,15 @@ from claude_nb._transport import (
 )
 from claude_nb.replay import SCENARIOS, HttpError, ReplayServer, Script, Step, message_script
 
-REQUEST = {"model": "m", "max_tokens": 100, "messages": [{"role": "user", "content": "x"}]}
+# Asks for everything the scenarios hold (the loopback server answers only what is asked for).
+REQUEST = {
+    "model": "m",
+    "max_tokens": 2000,
+    "messages": [{"role": "user", "content": "x"}],
+    "thinking": {"type": "enabled", "budget_tokens": 1024, "display": "summarized"},
+    "tools": [{"name": name, "input_schema": {"type": "object"}} for name in ("get_weather", "run_tests")]
+    + [{"type": "web_search_20250305", "name": "web_search"}],
+}
 COMPLETE = ["rich", "thinking", "tools", "redacted", "web_search", "future", "echo", "showcase"]
 
 

@@ -69,7 +69,7 @@ def rich(request: dict[str, Any]) -> Script:
 def thinking(request: dict[str, Any]) -> Script:
     return message_script(
         [
-            {"type": "thinking", "thinking": THINKING, "signature": "sig-EqQBCkYIBxgCKkA"},
+            {"type": "thinking", "thinking": THINKING},
             {"type": "text", "text": "## Answer\n\n1. first\n2. second\n"},
         ],
         model=request.get("model", ""),
@@ -81,7 +81,7 @@ def tools(request: dict[str, Any]) -> Script:
     """Thinking, text, then a tool call whose input JSON is split mid-token."""
     return message_script(
         [
-            {"type": "thinking", "thinking": "I need the weather tool.", "signature": "sig-tool"},
+            {"type": "thinking", "thinking": "I need the weather tool."},
             {"type": "text", "text": "Let me check the weather."},
             {
                 "type": "tool_use",
@@ -93,6 +93,19 @@ def tools(request: dict[str, Any]) -> Script:
         model=request.get("model", ""),
         stop_reason="tool_use",
         chunk=5,
+    )
+
+
+def parallel_tools(request: dict[str, Any]) -> Script:
+    """Two calls in one turn, the second with no arguments (only an empty input delta)."""
+    return message_script(
+        [
+            {"type": "text", "text": "I'll look both up."},
+            {"type": "tool_use", "id": "toolu_01P", "name": "get_weather", "input": {"city": "Oslo"}},
+            {"type": "tool_use", "id": "toolu_02P", "name": "get_time", "input": {}},
+        ],
+        model=request.get("model", ""),
+        stop_reason="tool_use",
     )
 
 
@@ -175,7 +188,7 @@ def showcase(request: dict[str, Any]) -> Script:
     """Everything at a readable pace: thinking, rich markdown, then a tool call."""
     return message_script(
         [
-            {"type": "thinking", "thinking": THINKING * 2, "signature": "sig-showcase"},
+            {"type": "thinking", "thinking": THINKING * 2},
             {"type": "text", "text": RICH_MARKDOWN},
             {
                 "type": "tool_use",
@@ -243,6 +256,7 @@ SCENARIOS: dict[str, Builder] = {
     "rich": rich,
     "thinking": thinking,
     "tools": tools,
+    "parallel_tools": parallel_tools,
     "redacted": redacted,
     "web_search": web_search,
     "future": future,

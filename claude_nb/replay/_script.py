@@ -10,8 +10,11 @@ the tests only choose content and faults.
 from __future__ import annotations
 
 import json
+import random
 from dataclasses import dataclass, field
 from typing import Any, Literal
+
+from ._rules import sign_thinking
 
 StepKind = Literal["event", "sleep", "drop", "raw"]
 
@@ -53,7 +56,18 @@ class Script:
 
 
 def _chunks(text: str, size: int) -> list[str]:
-    return [text[i : i + size] for i in range(0, len(text), size)] or [""]
+    """Token-sized pieces of varying length (1 to 2·size-1 characters, size on
+    average), as the API's deltas vary; seeded by the text so a script is repeatable.
+    Pieces may split a grapheme (an emoji sequence, a combining mark), as real ones do."""
+    if size <= 1 or len(text) <= 1:
+        return [text[i : i + 1] for i in range(len(text))] or [""]
+    rng = random.Random(f"{size}:{len(text)}:{text[:64]}")
+    pieces, i = [], 0
+    while i < len(text):
+        step = rng.randint(1, 2 * size - 1)
+        pieces.append(text[i : i + step])
+        i += step
+    return pieces
 
 
 def _usage(input_tokens: int, output_tokens: int, **extra: Any) -> dict[str, Any]:
@@ -97,7 +111,7 @@ def block_events(index: int, block: dict[str, Any], chunk: int = 12) -> list[Ste
             )
         ev(
             "content_block_delta",
-            {"index": index, "delta": {"type": "signature_delta", "signature": block["signature"]}},
+            {"index": index, "delta": {"type": "signature_delta", "signature": sign_thinking(block["thinking"])}},
         )
     elif kind in ("tool_use", "server_tool_use"):
         ev(
@@ -107,8 +121,9 @@ def block_events(index: int, block: dict[str, Any], chunk: int = 12) -> list[Ste
                 "content_block": {"type": kind, "id": block["id"], "name": block["name"], "input": {}},
             },
         )
-        raw = json.dumps(block["input"])
-        pieces = ["", *_chunks(raw, max(3, chunk // 3))]
+        # A call with no arguments gets only the empty delta, as the API sends it.
+        raw = json.dumps(block["input"]) if block["input"] else ""
+        pieces = ["", *(_chunks(raw, max(3, chunk // 3)) if raw else [])]
         for piece in pieces:
             ev(
                 "content_block_delta",

@@ -8,17 +8,22 @@ tests can check what was sent (model, system, thinking, messages, headers).
 from __future__ import annotations
 
 import json
+import random
 import socket
+import sys
 import threading
 import time
+import traceback
 import uuid
 from collections import deque
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from ._allowed import restrict
+from ._rules import Rejection, check_body, check_headers
 from ._scenarios import pick_scenario
-from ._script import Script
+from ._script import Script, Step
 
 
 class RecordedRequest(dict[str, Any]):
@@ -56,7 +61,18 @@ class _Handler(BaseHTTPRequestHandler):
         if not self.path.split("?")[0].endswith("/v1/messages"):
             self._json(404, {"type": "error", "error": {"type": "not_found_error", "message": "Not found"}})
             return
-        script = self.server.owner._next_script(body)
+        rejection = check_headers(recorded.headers) or check_body(body)
+        if rejection is not None:
+            self._reject(rejection)
+            return
+        try:
+            script = self.server.owner._next_script(body)
+            steps = restrict(script.steps, body)
+        except Exception as exc:
+            # A bug in a scenario is the test's bug: say so loudly, never as a dropped connection.
+            traceback.print_exc(file=sys.stderr)
+            self._reject(Rejection(500, "api_error", f"loopback scenario failed: {type(exc).__name__}: {exc}"))
+            return
         if script.error is not None:
             err = script.error
             headers = {}
@@ -68,7 +84,19 @@ class _Handler(BaseHTTPRequestHandler):
                 headers,
             )
             return
-        self._stream(script)
+        if body.get("stream") is True:
+            self._stream(steps, script.pace)
+            return
+        folded = fold_steps(steps)
+        if isinstance(folded, Rejection):
+            self._reject(folded)
+        else:
+            self._json(200, folded)
+
+    def _reject(self, rejection: Rejection) -> None:
+        self._json(
+            rejection.status, {"type": "error", "error": {"type": rejection.error_type, "message": rejection.message}}
+        )
 
     def _request_id(self) -> str:
         return "req_" + uuid.uuid4().hex[:24]
@@ -90,22 +118,31 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
         self.wfile.flush()
 
-    def _stream(self, script: Script) -> None:
+    def _stream(self, steps: list[Step], pace: float) -> None:
+        """Frames go out as the API sends them: at full speed several events share a
+        network chunk and an event may be split across two; at a pace each event is
+        sent (sometimes in two parts) before the pause."""
         self.send_response(200)
         self.send_header("content-type", "text/event-stream; charset=utf-8")
         self.send_header("cache-control", "no-cache")
         self.send_header("transfer-encoding", "chunked")
         self.send_header("request-id", self._request_id())
         self.end_headers()
-        pace = script.pace
+        rng = random.Random(len(steps))
+        pending = b""
         try:
-            for step in script.steps:
+            for step in steps:
                 if step.kind == "event":
-                    frame = f"event: {step.name}\ndata: {json.dumps(step.data)}\n\n"
-                    self._chunk(frame.encode())
+                    pending += f"event: {step.name}\ndata: {json.dumps(step.data)}\n\n".encode()
+                    if pace or rng.random() < 0.35:
+                        pending = self._send_some(pending, rng, keep_tail=not pace)
                     if pace:
                         time.sleep(pace)
-                elif step.kind == "raw":
+                    continue
+                if pending:
+                    self._chunk(pending)
+                    pending = b""
+                if step.kind == "raw":
                     self._chunk(step.data)
                 elif step.kind == "sleep":
                     self.server.owner._stalled.wait(step.seconds)
@@ -116,10 +153,61 @@ class _Handler(BaseHTTPRequestHandler):
                     self.connection.shutdown(socket.SHUT_RDWR)
                     self.close_connection = True
                     return
+            if pending:
+                self._chunk(pending)
             self.wfile.write(b"0\r\n\r\n")
             self.wfile.flush()
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
+
+    def _send_some(self, pending: bytes, rng: random.Random, *, keep_tail: bool) -> bytes:
+        """Send ``pending``, now and then in two chunks; with ``keep_tail`` the second
+        part waits for the next send, so an event straddles two network writes."""
+        if len(pending) > 16 and rng.random() < 0.3:
+            cut = rng.randrange(1, len(pending))
+            self._chunk(pending[:cut])
+            if keep_tail:
+                return pending[cut:]
+            self._chunk(pending[cut:])
+            return b""
+        self._chunk(pending)
+        return b""
+
+
+_ERROR_STATUS = {"overloaded_error": 529, "api_error": 500, "rate_limit_error": 429, "invalid_request_error": 400}
+
+
+def fold_steps(steps: list[Step]) -> dict[str, Any] | Rejection:
+    """The whole Message a non-streaming request gets: the same answer, folded."""
+    message: dict[str, Any] = {}
+    buffers: dict[int, str] = {}
+    for step in steps:
+        data = step.data if step.kind == "event" and isinstance(step.data, dict) else {}
+        kind = data.get("type")
+        if kind == "message_start":
+            message = {**data["message"], "content": []}
+        elif kind == "content_block_start":
+            message["content"].append(dict(data["content_block"]))
+        elif kind == "content_block_delta":
+            block, delta = message["content"][data["index"]], data["delta"]
+            field = {"text_delta": "text", "thinking_delta": "thinking", "signature_delta": "signature"}.get(
+                delta["type"]
+            )
+            if field is not None:
+                block[field] = block.get(field, "") + delta[field]
+            elif delta["type"] == "input_json_delta":
+                buffers[data["index"]] = buffers.get(data["index"], "") + delta["partial_json"]
+            elif delta["type"] == "citations_delta":
+                block.setdefault("citations", []).append(delta["citation"])
+        elif kind == "message_delta":
+            message.update(data["delta"])
+            message["usage"] = {**message.get("usage", {}), **data.get("usage", {})}
+        elif kind == "error":
+            error = data["error"]
+            return Rejection(_ERROR_STATUS.get(error["type"], 500), error["type"], error["message"])
+    for index, raw in buffers.items():
+        message["content"][index]["input"] = json.loads(raw) if raw else {}
+    return message
 
 
 class _Server(ThreadingHTTPServer):
@@ -127,8 +215,11 @@ class _Server(ThreadingHTTPServer):
     owner: ReplayServer
 
     def handle_error(self, request: Any, client_address: Any) -> None:
-        # A client that hangs up (a test closing a stream early) is normal here.
-        pass
+        # A client that hangs up (a test closing a stream early) is normal here;
+        # anything else is a bug in the server and is shown.
+        if isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError, TimeoutError)):
+            return
+        super().handle_error(request, client_address)
 
 
 class ReplayServer:
