@@ -211,7 +211,9 @@ def test_future_redacted_and_web_search_stream_without_error(kernel: Kernel) -> 
             assert s["tool_calls"][0]["name"] == "web_search"
 
 
-SEARCH = "_claude = claude_nb.stream('replay:web_search weather', tools=[{'type': 'web_search_20250305', 'name': 'web_search'}])"
+SEARCH = "_claude = claude_nb.stream('replay:web_search weather', tools=[SEARCH_TOOL])".replace(
+    "SEARCH_TOOL", repr({"type": "web_search_20250305", "name": "web_search"})
+)
 
 
 def test_errors_are_short_and_keep_partial(kernel: Kernel) -> None:

@@ -12,7 +12,10 @@ from .conftest import SENTINEL_KEY, kernel_env
 
 
 def test_plain_script_streams_to_stdout(replay: ReplayServer) -> None:
-    code = "import claude_nb\nm = claude_nb.stream('replay:thinking go', thinking='adaptive')\nprint('BOUND', m.stop_reason)"
+    code = (
+        "import claude_nb\nm = claude_nb.stream('replay:thinking go', thinking='adaptive')\n"
+        "print('BOUND', m.stop_reason)"
+    )
     out = subprocess.run(
         [sys.executable, "-c", code], env=kernel_env(replay), capture_output=True, text=True, timeout=60
     )
