@@ -70,10 +70,11 @@ def test_known_traps() -> None:
 def test_reference_defined_later_settles_at_finish() -> None:
     text = "see [docs][d]\n\nmore text\n\n[d]: https://example.com\n"
     inc = _replay(text, list(range(1, len(text) + 1)), heal_tail=True)
+    assert "https://example.com" not in inc.html  # the paragraph froze before its reference arrived
     frame = inc.finish(text)
-    assert frame.reset
-    assert inc.html == R.render(text)
-    assert 'href="https://example.com"' in inc.html
+    # The frontend is told to start over, with the one-shot render as its whole content.
+    assert frame.reset and frame.frozen == [R.render(text)] and not frame.live
+    assert 'href="https://example.com"' in frame.frozen[0]
 
 
 BLOCKS = st.sampled_from(

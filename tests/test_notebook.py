@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import nbformat
@@ -39,5 +38,4 @@ def test_quickstart_runs_and_saves_static_answers(replay: ReplayServer, tmp_path
     assert "<table>" in first["text/html"] and "Streaming report" in first["text/plain"]
     thinking = claude_cells[1].outputs[-1]["data"]["text/html"]
     assert "<details" in thinking and "<summary>" in thinking
-    assert os.environ["ANTHROPIC_API_KEY"] == SENTINEL_KEY
     json.loads(saved)  # a valid notebook

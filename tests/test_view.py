@@ -188,3 +188,43 @@ def test_aconsume(server: ReplayServer) -> None:
     view, message = asyncio.run(_aconsume(server))
     assert message.content[0].text == "async **works**"
     assert view.status == "done"
+
+
+def test_reading_from_another_thread_while_streaming_loses_nothing(server: ReplayServer) -> None:
+    """``view.text`` read from a second thread (a notebook's background task, a widget
+    callback) while ``consume`` feeds the view must never drop text for good."""
+    import sys
+    import threading
+
+    text = "".join(f"word{i} " for i in range(6000))
+    server.queue(message_script([{"type": "thinking", "thinking": text}, {"type": "text", "text": text}], chunk=2))
+    view = RecordingView(frame_interval=10.0)  # frames never join the text: only the readers do
+    done = threading.Event()
+    reads = 0
+
+    def reader() -> None:
+        nonlocal reads
+        while not done.is_set():
+            view.text, view.thinking  # noqa: B018 - the reads are the point
+            reads += 1
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible, to meet the race
+    threads = [threading.Thread(target=reader) for _ in range(2)]
+    try:
+        for t in threads:
+            t.start()
+        client = anthropic.Anthropic(api_key="sk-test", base_url=server.base_url)
+        request = {"model": "m", "max_tokens": 9000, "messages": [{"role": "user", "content": "x"}]}
+        view.consume(
+            client.messages.stream(
+                **request, thinking={"type": "enabled", "budget_tokens": 1024, "display": "summarized"}
+            )
+        )  # type: ignore[call-overload]
+    finally:
+        done.set()
+        for t in threads:
+            t.join()
+        sys.setswitchinterval(interval)
+    assert reads > 100
+    assert view.text == text and view.thinking == text

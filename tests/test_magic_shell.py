@@ -1,0 +1,172 @@
+"""What ``%%claude`` and ``%claude`` promise around the stream, in a real kernel: help,
+status, settings through %config, the key, interpolation, the saved fallbacks, start-up."""
+
+from __future__ import annotations
+
+import html as htmllib
+import json
+import re
+import subprocess
+import sys
+import time
+
+from claude_nb.replay import ReplayServer, message_script
+
+from .conftest import SENTINEL_KEY, Kernel, kernel_env
+
+
+def test_usage_line_and_line_magic_help(kernel: Kernel) -> None:
+    run = kernel.run("%%claude?\n")
+    text = json.dumps(run.reply["content"].get("payload", [])) + run.stdout
+    assert "%%claude [-m MODEL]" in text
+    for option in ("--thinking-display", "--raw", "--new", "--max-tokens"):
+        assert option in text
+    run = kernel.run("%claude?")
+    text = json.dumps(run.reply["content"].get("payload", [])) + run.stdout
+    for command in ("status", "reset", "history", "login", "logout"):
+        assert command in text
+
+
+def test_status_tells_where_requests_go(kernel: Kernel, replay: ReplayServer) -> None:
+    out = kernel.run("%claude").stdout
+    assert f"{replay.base_url} (from ANTHROPIC_BASE_URL; a loopback server on this machine)" in out
+    assert re.search(r"sdk\s+anthropic \d+\.\d+", out)
+    assert "ANTHROPIC_API_KEY" in out and SENTINEL_KEY not in out
+    assert kernel.run("%claude status").stdout == out
+    bad = kernel.run("%claude frobnicate")
+    assert not bad.ok and "status, reset, history" in "\n".join(bad.error_lines)
+
+
+def test_config_settings_take_effect(kernel: Kernel, replay: ReplayServer) -> None:
+    kernel.run(
+        "%config Claude.model = 'claude-configured'\n%config Claude.max_tokens = 777\n"
+        "%config Claude.system = 'From config.'\n%config Claude.temperature = 0.5\n%config Claude.out = 'configured'"
+    )
+    try:
+        assert kernel.run("%%claude --new\nreplay:echo hi").ok
+        body = replay.requests[-1].body
+        assert (body["model"], body["max_tokens"], body["system"], body["temperature"]) == (
+            "claude-configured",
+            777,
+            "From config.",
+            0.5,
+        )
+        bound = kernel.run("import anthropic\nprint(isinstance(configured, anthropic.types.Message), configured.model)")
+        assert bound.stdout.split() == ["True", "claude-configured"]
+        # A cell option beats the setting.
+        assert kernel.run("%%claude --new -m claude-cell --max-tokens 55\nreplay:echo hi").ok
+        assert (replay.requests[-1].body["model"], replay.requests[-1].body["max_tokens"]) == ("claude-cell", 55)
+    finally:
+        kernel.run(
+            "%config Claude.model = claude_nb._config.default_model()\n%config Claude.max_tokens = 4096\n"
+            "%config Claude.system = ''\n%config Claude.temperature = None\n%config Claude.out = '_claude'"
+        )
+
+
+def test_interpolation_leaves_code_alone_and_raw_sends_as_written(kernel: Kernel, replay: ReplayServer) -> None:
+    kernel.run("name = 'Ada'")
+    prompt = 'replay:echo hello {name}\n\n```python\nprint(f"{name}")\n```\n\nand `{name}` stays, {name} not'
+    assert kernel.run(f"%%claude --new\n{prompt}").ok
+    assert replay.requests[-1].body["messages"][-1]["content"] == prompt.replace("hello {name}", "hello Ada").replace(
+        "{name} not", "Ada not"
+    )
+    assert kernel.run(f"%%claude --new --raw\n{prompt}").ok
+    assert replay.requests[-1].body["messages"][-1]["content"] == prompt
+
+
+CODE_ANSWER = (
+    "Use generics:\n\n```java\nList<String> xs = new ArrayList<>();\n```\n\n"
+    '```html\n<div class="x">hi</div>\n```\n\nInline `List<String>` and raw <b>bold</b> here.\n'
+)
+
+
+def test_saved_fallbacks_keep_code_exact(kernel: Kernel, replay: ReplayServer) -> None:
+    replay.queue(message_script([{"type": "text", "text": CODE_ANSWER}]))
+    run = kernel.run("%%claude --new\nshow code")
+    assert run.ok, run.error_lines
+    data = run.of_type("update_display_data")[-1]["content"]["data"]
+    assert data["text/plain"].startswith(CODE_ANSWER)
+    markdown = data["text/markdown"]
+    assert "```java\nList<String> xs = new ArrayList<>();\n```" in markdown
+    assert '```html\n<div class="x">hi</div>\n```' in markdown
+    assert "Inline `List<String>` and raw &lt;b>bold&lt;/b> here." in markdown
+    html = data["text/html"]
+    assert "<b>bold</b>" not in html and '<div class="x">' not in html
+    shown = htmllib.unescape(re.sub(r"<[^>]+>", "", html))  # what a reader sees
+    for text in ("List<String> xs = new ArrayList<>();", '<div class="x">hi</div>', "raw <b>bold</b> here"):
+        assert text in shown
+
+
+def test_error_footer_keeps_its_colour_class(kernel: Kernel) -> None:
+    run = kernel.run("%%claude --new\nreplay:overloaded_midstream")
+    assert not run.ok
+    html = run.of_type("update_display_data")[-1]["content"]["data"]["text/html"]
+    assert 'class="cnb-footer cnb-status-error"' in html
+    assert ".cnb .cnb-footer.cnb-status-error" in html  # the rule that makes it red
+
+
+def _cell_seconds(kernel: Kernel, code: str) -> float:
+    start = time.perf_counter()
+    run = kernel.run(code)
+    assert run.ok, run.error_lines
+    return time.perf_counter() - start
+
+
+def test_load_ext_is_fast_and_the_sdk_is_imported_when_needed(replay: ReplayServer) -> None:
+    sdk = Kernel(kernel_env(replay))
+    ext = Kernel(kernel_env(replay))
+    try:
+        import_time = _cell_seconds(sdk, "import anthropic")
+        load_time = _cell_seconds(ext, "%load_ext claude_nb")
+        assert load_time < import_time / 3, (load_time, import_time)
+        # The first cell still works (the SDK was warmed, or is imported now).
+        assert ext.run("%%claude\nreplay:echo first").ok
+    finally:
+        sdk.stop()
+        ext.stop()
+
+
+def test_a_script_without_a_key_says_so_in_one_line(replay: ReplayServer) -> None:
+    env = {k: v for k, v in kernel_env(replay).items() if not k.startswith("ANTHROPIC_API")}
+    env.pop("ANTHROPIC_AUTH_TOKEN", None)
+    before = len(replay.requests)
+    out = subprocess.run(
+        [sys.executable, "-c", "import claude_nb; claude_nb.stream('hi')"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.returncode != 0
+    lines = out.stderr.strip().splitlines()
+    assert 1 <= len(lines) <= 3 and "ANTHROPIC_API_KEY" in out.stderr, out.stderr
+    assert "Traceback" not in out.stderr and "%claude" not in out.stderr
+    assert len(replay.requests) == before
+
+
+MEMORY_KEY = "sk-ant-memory-key-" + "x7" * 10
+
+
+def test_auth_token_and_login_logout(replay: ReplayServer) -> None:
+    env = {k: v for k, v in kernel_env(replay).items() if k != "ANTHROPIC_API_KEY"}
+    env["ANTHROPIC_AUTH_TOKEN"] = SENTINEL_KEY
+    env["TYPED_KEY"] = MEMORY_KEY  # what the user types at the hidden prompt
+    k = Kernel(env)
+    try:
+        assert k.run("%load_ext claude_nb").ok
+        assert "ANTHROPIC_AUTH_TOKEN" in k.run("%claude").stdout
+        assert k.run("%%claude\nreplay:echo with a token").ok
+        assert replay.requests[-1].headers.get("authorization") == f"Bearer {SENTINEL_KEY}"
+        # login puts a key in memory (here without a prompt: getpass reads a pipe), logout forgets it.
+        login = k.run("import getpass, os\ngetpass.getpass = lambda prompt='': os.environ['TYPED_KEY']\n%claude login")
+        assert login.ok and "in memory" in login.stdout
+        assert "%claude login (in memory)" in k.run("%claude").stdout
+        assert k.run("%%claude\nreplay:echo with the memory key").ok
+        sent = replay.requests[-1].headers
+        assert MEMORY_KEY in (sent.get("x-api-key", "") + sent.get("authorization", ""))
+        assert k.run("%claude logout").ok
+        assert "ANTHROPIC_AUTH_TOKEN" in k.run("%claude").stdout
+        everything = json.dumps(k.all_messages, default=str)
+        assert MEMORY_KEY not in everything and SENTINEL_KEY not in everything
+    finally:
+        k.stop()
