@@ -5,7 +5,11 @@ BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: demo test lint typecheck unit browser bench bench-quick chromium clean
+.PHONY: demo test lint typecheck unit unit-oldest-sdk browser bench bench-quick chromium dist clean
+
+# The lowest anthropic release pyproject.toml allows: tested as well as the newest.
+OLDEST_SDK := $(shell sed -n 's/.*"anthropic>=\([0-9.]*\),.*/\1/p' pyproject.toml)
+OLD_VENV := .venv-oldest-sdk
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -13,6 +17,12 @@ $(BIN)/python:
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e ".[test]"
+	touch $@
+
+$(OLD_VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(OLD_VENV)
+	$(OLD_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(OLD_VENV)/bin/pip install --quiet -e ".[test-core]" "anthropic==$(OLDEST_SDK).*"
 	touch $@
 
 $(VENV)/.installed-demo: pyproject.toml | $(BIN)/python
@@ -36,11 +46,17 @@ typecheck: $(VENV)/.installed-test
 unit: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -q -m "not browser"
 
+# The unit and kernel tests again, against the oldest anthropic pyproject.toml allows.
+unit-oldest-sdk: $(OLD_VENV)/.installed
+	@$(OLD_VENV)/bin/python -c "import anthropic; print('oldest supported SDK: anthropic', anthropic.__version__)"
+	$(OLD_VENV)/bin/python -m pytest -q -m "not browser" -p no:cacheprovider
+
 browser: $(VENV)/.installed-test chromium
 	$(BIN)/python -m pytest -q -m browser
 
 test: $(VENV)/.installed-test chromium lint typecheck
 	$(BIN)/python -m pytest -q
+	$(MAKE) --no-print-directory unit-oldest-sdk
 	$(BIN)/python -m benchmarks.run --quick
 
 bench: $(VENV)/.installed-test
@@ -53,5 +69,10 @@ ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 demo: $(VENV)/.installed-demo
 	$(BIN)/python -m claude_nb.replay --if-no-key -- $(BIN)/jupyter lab $(ROOT_FLAG) notebooks/quickstart.ipynb
 
+# A wheel and sdist in dist/, for `pip install dist/claude_nb-*.whl` anywhere.
+dist: | $(BIN)/python
+	$(BIN)/pip install --quiet build
+	$(BIN)/python -m build --outdir dist .
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) $(OLD_VENV) dist build .pytest_cache .mypy_cache .ruff_cache .hypothesis

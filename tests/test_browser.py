@@ -43,8 +43,14 @@ def write_notebook(path: Path) -> None:
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nb.cells = [
-        nbformat.v4.new_code_cell("%load_ext claude_nb"),
-        nbformat.v4.new_code_cell("%%claude --thinking 2048 -o shown\nreplay:showcase Show me everything."),
+        nbformat.v4.new_code_cell("%load_ext claude_nb\nimport claude_nb"),
+        # The public API with a tool definition: the loopback API, like the real one, calls
+        # tools only when the request offers them.
+        nbformat.v4.new_code_cell(
+            "shown = claude_nb.stream('replay:showcase Show me everything.', max_tokens=6000,\n"
+            "    thinking={'type': 'enabled', 'budget_tokens': 2048},\n"
+            "    tools=[{'name': 'run_tests', 'input_schema': {'type': 'object'}}])"
+        ),
     ]
     nbformat.write(nb, path)
 
@@ -170,7 +176,13 @@ def _hostile(replay: ReplayServer, workdir: Path, request: pytest.FixtureRequest
     answer = "\n\n".join(RAW_TAGS + REMOTE_IMAGES + MARKDOWN_SPECIFIC + links)
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nb.cells = [nbformat.v4.new_code_cell("%load_ext claude_nb"), nbformat.v4.new_code_cell("%%claude\nhostile")]
+    nb.cells = [
+        nbformat.v4.new_code_cell("import claude_nb"),
+        nbformat.v4.new_code_cell(
+            "claude_nb.stream('hostile', max_tokens=3000, thinking={'type': 'enabled', 'budget_tokens': 1024},"
+            " tools=[{'name': 't', 'input_schema': {'type': 'object'}}])"
+        ),
+    ]
     nbformat.write(nb, workdir / "hostile.ipynb")
     app = JupyterApp("lab", workdir, kernel_env(replay))
     try:
@@ -184,11 +196,12 @@ def _hostile(replay: ReplayServer, workdir: Path, request: pytest.FixtureRequest
                 replay.queue(
                     message_script(
                         [
-                            {"type": "thinking", "thinking": answer, "signature": "s"},
+                            {"type": "thinking", "thinking": answer},
                             {"type": "text", "text": answer},
                             {"type": "tool_use", "id": "toolu_x", "name": "t", "input": {"p": RAW_TAGS}},
                         ],
                         chunk=40,
+                        stop_reason="tool_use",
                     )
                 )
                 run_all_cells(page)
@@ -278,5 +291,68 @@ def test_page_reloaded_mid_stream_shows_the_answer(
                 except Exception:
                     _screenshot(page, f"FAILED-{request.node.name}.png")
                     raise
+        finally:
+            app.stop()
+
+
+GAP_CELLS = [
+    "import asyncio, claude_nb\nfrom claude_nb.replay import message_script\n"
+    "class SyncCountingView(claude_nb.StreamView):\n"
+    "    syncs = 0\n"
+    "    def _on_frontend_msg(self, widget, content, buffers):\n"
+    "        SyncCountingView.syncs += content.get('type') == 'sync'\n"
+    "        super()._on_frontend_msg(widget, content, buffers)\n"
+    "view = SyncCountingView(frame_interval=0)\ndisplay(view)",
+    # Wait (yielding to the kernel) until the page's opening sync is answered, so what
+    # follows can only be repaired by a sync the gap itself causes.
+    "for _ in range(200):\n"
+    "    if SyncCountingView.syncs:\n"
+    "        break\n"
+    "    await asyncio.sleep(0.1)\n"
+    "assert SyncCountingView.syncs == 1",
+    # Feed part of an answer, lose one frontend message (as a dropped message would),
+    # then go on: the page must notice the gap, ask for the whole state and end exact.
+    "paragraphs = [f'Paragraph {i}: ' + 'some words ' * 8 for i in range(12)]\n"
+    "events = [s.data for s in message_script([{'type': 'text', 'text': '\\n\\n'.join(paragraphs)}]).steps"
+    " if s.kind == 'event']\n"
+    "half = len(events) // 2\n"
+    "for event in events[:half]:\n"
+    "    view.feed(event)\n"
+    "view._flush()\n"
+    "view._seq += 1  # this frame never reaches the page\n"
+    "for event in events[half:-2]:\n"
+    "    view.feed(event)\n"
+    "view._flush()",
+]
+
+
+def test_a_lost_message_is_noticed_and_repaired_by_a_sync(replay: ReplayServer, request: pytest.FixtureRequest) -> None:
+    """The page checks every message's sequence number: after a gap it ignores what
+    it cannot place, asks the kernel for the whole state and shows it exactly."""
+    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as tmp:
+        root = Path(tmp) / "root"
+        root.mkdir()
+        nb = nbformat.v4.new_notebook()
+        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+        nb.cells = [nbformat.v4.new_code_cell(c) for c in GAP_CELLS]
+        nbformat.write(nb, root / "gap.ipynb")
+        app = JupyterApp("lab", root, kernel_env(replay))
+        try:
+            with browser_context(root.parent / "profile-gap") as context:
+                page = context.new_page()
+                try:
+                    page.goto(app.url("gap.ipynb"))
+                    wait_kernel_idle(app, page)
+                    run_all_cells(page)
+                    page.wait_for_function(
+                        "() => (document.querySelector('.jp-OutputArea .cnb-live-root .cnb-answer') || {})"
+                        ".innerText?.includes('Paragraph 11:')",
+                        timeout=30_000,
+                    )
+                    text = page.locator(".jp-OutputArea .cnb-live-root .cnb-answer").inner_text()
+                    assert [f"Paragraph {i}:" in text for i in range(12)] == [True] * 12
+                    assert text.count("Paragraph") == 12
+                finally:
+                    _screenshot(page, "lab-gap-repaired.png")
         finally:
             app.stop()
