@@ -66,8 +66,13 @@ bench: $(VENV)/.installed-test
 # built-in loopback server, so it runs anywhere with no key.
 ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 
+# The notebooks run from a fresh scratch copy, so running them leaves the work tree clean.
+DEMO_DIR := $(VENV)/demo-notebooks
+
 demo: $(VENV)/.installed-demo
-	$(BIN)/python -m claude_nb.replay --if-no-key -- $(BIN)/jupyter lab $(ROOT_FLAG) notebooks/quickstart.ipynb
+	rm -rf $(DEMO_DIR) && mkdir -p $(DEMO_DIR) && cp notebooks/*.ipynb $(DEMO_DIR)/
+	$(BIN)/python -m claude_nb.replay --if-no-key -- $(BIN)/jupyter lab $(ROOT_FLAG) \
+		--ServerApp.root_dir=$(abspath $(DEMO_DIR)) $(abspath $(DEMO_DIR))/quickstart.ipynb
 
 # A wheel and sdist in dist/, for `pip install dist/claude_nb-*.whl` anywhere.
 dist: | $(BIN)/python

@@ -139,6 +139,10 @@ def test_rich_markdown_renders_and_footer_counts(kernel: Kernel) -> None:
     assert "&lt;b&gt;html&lt;/b&gt;" in html  # raw HTML shown as text
     assert "25 in / 136 out tokens" in html
     assert "stop: end_turn" in html
+    # Timings: time to first token, total time, then output speed (both measured, so > 0).
+    timing = re.search(r"first token (\d+\.\d\d) s · (\d+\.\d) s · (\d+) tok/s", html)
+    assert timing, html[-400:]
+    assert 0 < float(timing.group(1)) <= max(float(timing.group(2)), 0.1) and int(timing.group(3)) > 0
     # The live display was replaced by the static snapshot with readable text/plain.
     updates = run.of_type("update_display_data")
     assert updates, "the live view should be replaced at the end"
