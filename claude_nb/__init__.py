@@ -14,12 +14,21 @@ import threading
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ._api import last_view, stream
+    from ._api import astream, last_view, resumable, stream
     from ._config import Claude
     from ._errors import ClaudeError, IncompleteStreamError
     from ._view import StreamView
 
-__all__ = ["Claude", "ClaudeError", "IncompleteStreamError", "StreamView", "last_view", "stream"]
+__all__ = [
+    "Claude",
+    "ClaudeError",
+    "IncompleteStreamError",
+    "StreamView",
+    "astream",
+    "last_view",
+    "resumable",
+    "stream",
+]
 __version__ = "0.1.0"
 
 _LAZY = {
@@ -27,7 +36,9 @@ _LAZY = {
     "ClaudeError": "._errors",
     "IncompleteStreamError": "._errors",
     "StreamView": "._view",
+    "astream": "._api",
     "last_view": "._api",
+    "resumable": "._api",
     "stream": "._api",
 }
 

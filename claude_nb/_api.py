@@ -7,11 +7,12 @@ from typing import Any
 import anthropic
 
 from . import _client
-from ._client import get_client
+from ._client import get_async_client, get_client
 from ._config import Claude
 from ._errors import SCRIPT_NO_KEY
 from ._request import build_params, with_display
-from ._transport import open_stream
+from ._resume import AsyncResumingStream, ResumingStream
+from ._transport import open_stream, sdk_accumulator
 from ._view import StreamView
 
 _last: StreamView | None = None
@@ -74,7 +75,40 @@ def stream(
 
     ``params`` are passed to ``client.messages.create`` (``model``, ``max_tokens``,
     ``system``, ``thinking``, ``tools``, ...), with the ``Claude`` settings as defaults.
+    Failed requests are retried and broken streams resumed as the settings say
+    (``Claude.max_retries``, ``Claude.max_resumes``), visibly.
     """
+    settings, request = _request(prompt, messages, params)
+    view, pending = prepare(settings, request)
+    return view.consume(pending)
+
+
+async def astream(
+    prompt: str | None = None, *, messages: list[dict[str, Any]] | None = None, **params: Any
+) -> anthropic.types.Message:
+    """The async twin of ``stream``: the kernel stays free while the answer arrives
+    (a page reloaded meanwhile follows it live), with the same retries and resumes."""
+    settings, request = _request(prompt, messages, params)
+    timeouts = (settings.connect_timeout, settings.read_timeout)
+    client = get_async_client(base_url=settings.base_url, timeouts=timeouts, max_retries=0)
+    view = new_view(settings, request["model"])
+    pending = AsyncResumingStream(client, request, max_retries=settings.max_retries, max_resumes=settings.max_resumes)
+    return await view.aconsume(pending)
+
+
+def resumable(client: Any, *, max_retries: int = 2, max_resumes: int = 3, **request: Any) -> Any:
+    """A request's stream, retried before it starts and resumed when it breaks, for
+    ``StreamView.consume`` (an ``Anthropic`` client) or ``aconsume`` (``AsyncAnthropic``).
+    Build the client with ``max_retries=0`` so that every wait is shown in the view."""
+    import anthropic
+
+    twin = AsyncResumingStream if isinstance(client, anthropic.AsyncAnthropic) else ResumingStream
+    return twin(client, request, max_retries=max_retries, max_resumes=max_resumes)
+
+
+def _request(
+    prompt: str | None, messages: list[dict[str, Any]] | None, params: dict[str, Any]
+) -> tuple[Claude, dict[str, Any]]:
     if (prompt is None) == (messages is None):
         raise TypeError("pass either prompt or messages")
     _exit_without_key_in_scripts()
@@ -87,9 +121,7 @@ def stream(
         enabled = thinking.get("type") in ("enabled", "adaptive")
         params["thinking"] = with_display(thinking, display or settings.thinking_display) if enabled else thinking
         thinking = "off"
-    request = build_params(settings, msgs, thinking=thinking, thinking_display=display, extra=params, **known)
-    view, pending = prepare(settings, request)
-    return view.consume(pending)
+    return settings, build_params(settings, msgs, thinking=thinking, thinking_display=display, extra=params, **known)
 
 
 def _exit_without_key_in_scripts() -> None:
@@ -104,7 +136,12 @@ def _exit_without_key_in_scripts() -> None:
 
 def prepare(settings: Claude, request: dict[str, Any]) -> tuple[StreamView, Any]:
     """The client (the key check happens here, before anything is shown or sent), a
-    displayed view, and the not-yet-sent stream for ``view.consume``."""
-    client = get_client(base_url=settings.base_url, timeout=settings.timeout, max_retries=settings.max_retries)
+    displayed view, and the not-yet-sent stream for ``view.consume``: retried and
+    resumed here (the client itself does not retry, so the view can say it waits)."""
+    timeouts = (settings.connect_timeout, settings.read_timeout)
+    if sdk_accumulator() is None:  # a future SDK without it: its own helper, its own retries
+        client = get_client(base_url=settings.base_url, timeouts=timeouts, max_retries=settings.max_retries)
+        return new_view(settings, request["model"]), open_stream(client, request)
+    client = get_client(base_url=settings.base_url, timeouts=timeouts, max_retries=0)
     view = new_view(settings, request["model"])
-    return view, open_stream(client, request)
+    return view, ResumingStream(client, request, max_retries=settings.max_retries, max_resumes=settings.max_resumes)

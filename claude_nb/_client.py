@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ._errors import MissingKeyError
 
@@ -79,17 +79,42 @@ def _fingerprint() -> str:
     return hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
-def _kwargs(base_url: str | None, timeout: float | None, max_retries: int) -> dict[str, object]:
+# Connections kept for reuse across cells: enough for a few concurrent streams, and
+# closed after a minute idle (the API's load balancers drop idle ones anyway).
+_KEEPALIVE: dict[str, Any] = {"max_connections": 20, "max_keepalive_connections": 10, "keepalive_expiry": 60.0}
+
+
+def _kwargs(
+    cls: type[Any], base_url: str | None, timeouts: tuple[float, float] | None, max_retries: int
+) -> dict[str, object]:
+    import anthropic
+
     kwargs: dict[str, object] = {"max_retries": max_retries}
     if _memory_key:
         kwargs["api_key"] = _memory_key
     if base_url:
         kwargs["base_url"] = base_url
-    if timeout is not None:
-        import anthropic
-
-        kwargs["timeout"] = anthropic.Timeout(timeout, connect=5.0)
+    if timeouts is not None:
+        connect, read = timeouts
+        # read: the longest silence between bytes of a stream (pings keep a live one going).
+        kwargs["timeout"] = anthropic.Timeout(read, connect=connect)
+    limits = _limits()
+    if limits is not None:
+        pooled = anthropic.DefaultAsyncHttpxClient if cls is anthropic.AsyncAnthropic else anthropic.DefaultHttpxClient
+        kwargs["http_client"] = pooled(limits=limits)
     return kwargs
+
+
+def _limits() -> Any:
+    """Keep-alive limits in the HTTP library this SDK uses (httpx2 in 2.x)."""
+    try:
+        import httpx2 as httpx
+    except ImportError:
+        try:
+            import httpx  # type: ignore[no-redef]
+        except ImportError:
+            return None
+    return httpx.Limits(**_KEEPALIVE)
 
 
 def require_key() -> None:
@@ -104,29 +129,32 @@ def _cached(
     cls: type[ClientT],
     cache: dict[tuple[object, ...], ClientT],
     base_url: str | None,
-    timeout: float | None,
+    timeouts: tuple[float, float] | None,
     retries: int,
 ) -> ClientT:
+    """One client per key, endpoint, timeouts and retries: a changed setting gets a new
+    pooled client on the next cell; unchanged ones reuse their connections."""
     require_key()
-    ident = (_fingerprint(), base_url or os.environ.get("ANTHROPIC_BASE_URL"), timeout, retries)
+    ident = (_fingerprint(), base_url or os.environ.get("ANTHROPIC_BASE_URL"), timeouts, retries)
     with _lock:
         client = cache.get(ident)
         if client is None:
-            client = cache[ident] = cls(**_kwargs(base_url, timeout, retries))  # type: ignore[arg-type]
+            client = cache[ident] = cls(**_kwargs(cls, base_url, timeouts, retries))  # type: ignore[arg-type]
         return client
 
 
 def get_client(
-    *, base_url: str | None = None, timeout: float | None = None, max_retries: int = 2
+    *, base_url: str | None = None, timeouts: tuple[float, float] | None = None, max_retries: int = 2
 ) -> anthropic.Anthropic:
+    """``timeouts`` is (connect, read) in seconds."""
     import anthropic
 
-    return _cached(anthropic.Anthropic, _clients, base_url, timeout, max_retries)
+    return _cached(anthropic.Anthropic, _clients, base_url, timeouts, max_retries)
 
 
 def get_async_client(
-    *, base_url: str | None = None, timeout: float | None = None, max_retries: int = 2
+    *, base_url: str | None = None, timeouts: tuple[float, float] | None = None, max_retries: int = 2
 ) -> anthropic.AsyncAnthropic:
     import anthropic
 
-    return _cached(anthropic.AsyncAnthropic, _async_clients, base_url, timeout, max_retries)
+    return _cached(anthropic.AsyncAnthropic, _async_clients, base_url, timeouts, max_retries)

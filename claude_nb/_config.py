@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typing
 
-from traitlets import Bool, Float, Int, Unicode, default
+from traitlets import Bool, Float, Int, Unicode, default, observe
 from traitlets.config import Configurable
 
 _FALLBACK_MODEL = "claude-sonnet-4-5"
@@ -42,8 +42,17 @@ class Claude(Configurable):
     allow_remote_images = Bool(
         False, help="Load images from remote URLs in answers (off: a remote image could leak data)."
     ).tag(config=True)
-    timeout = Float(600.0, help="Longest silence (seconds) tolerated mid-stream before giving up.").tag(config=True)
-    max_retries = Int(2, help="Retries of a failed request before the stream starts (SDK retries).").tag(config=True)
+    connect_timeout = Float(10.0, help="Seconds to wait for a connection to the API.").tag(config=True)
+    read_timeout = Float(
+        120.0, help="Longest silence (seconds) tolerated mid-stream; pings keep a live stream from it."
+    ).tag(config=True)
+    timeout = Float(None, allow_none=True, help="Deprecated alias of read_timeout.").tag(config=True)
+    max_retries = Int(
+        2, help="Retries of a failed request before the stream starts (429, 5xx, connection errors)."
+    ).tag(config=True)
+    max_resumes = Int(
+        3, help="Times a stream that broke mid-answer is continued from what arrived before giving up."
+    ).tag(config=True)
     base_url = Unicode(
         None, allow_none=True, help="API base URL; ANTHROPIC_BASE_URL or the SDK default when unset."
     ).tag(config=True)
@@ -52,3 +61,8 @@ class Claude(Configurable):
     def _default_model(self) -> str:
         # Computed when first read: it needs the SDK, which takes seconds to import.
         return default_model()
+
+    @observe("timeout")
+    def _timeout_is_read_timeout(self, change: dict[str, object]) -> None:
+        if isinstance(change["new"], (int, float)):
+            self.read_timeout = float(change["new"])

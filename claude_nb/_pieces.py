@@ -152,6 +152,11 @@ def footer_text(state: StreamState, now: float) -> str:
                 parts.append(f"{state.output_tokens / span:.0f} tok/s")
     if state.stop_reason:
         parts.append(f"stop: {state.stop_reason}")
+    if state.resumes:
+        times = "once" if len(state.resumes) == 1 else f"{len(state.resumes)} times"
+        parts.append(f"resumed {times} ({', '.join(dict.fromkeys(state.resumes))})")
+    if state.notice and streaming:
+        parts.append(state.notice)
     if state.error:
         parts.append(state.error)
     return " · ".join(parts)

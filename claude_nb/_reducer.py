@@ -19,6 +19,15 @@ _TOOL_BLOCKS = frozenset({"tool_use", "server_tool_use", "mcp_tool_use"})
 SYNTHESIZED = frozenset({"text", "thinking", "signature", "citation", "input_json"})
 """Events the SDK adds after each raw delta (copies of it): nothing new to reduce."""
 
+REQUEST = "claude_nb.request"
+"""Client event: a request is being sent (times count from here)."""
+NOTICE = "claude_nb.notice"
+"""Client event: ``text`` says what the transport is doing (waiting to retry, resuming)."""
+RESUME = "claude_nb.resume"
+"""Client event: a broken stream continues. ``discard``: indices of unfinished blocks
+to drop; the kept text loses its trailing whitespace; later block indices are shifted
+by ``offset``; ``reason`` is why it broke."""
+
 
 def field_of(obj: Any, name: str, default: Any = None) -> Any:
     """Read ``name`` from an SDK model or a dict alike."""
@@ -92,6 +101,11 @@ class StreamState:
     first_token_at: float | None = None
     ended_at: float | None = None
     unknown_events: list[str] = field(default_factory=list)
+    notice: str | None = None
+    """What the transport is doing right now (retrying, resuming), shown in the footer."""
+    resumes: list[str] = field(default_factory=list)
+    """Why the stream broke, once per time it was resumed."""
+    index_offset: int = 0
     version: int = 0
     """Bumped on every change, so a renderer can tell cheaply whether to look again."""
 
@@ -185,7 +199,11 @@ def reduce_event(state: StreamState, event: Any, now: float, kind: Any = None) -
         # The hot path (thousands per answer): a text delta for the newest block.
         delta = event.delta
         block = state.blocks[-1]
-        if delta.type == "text_delta" and block.index == event.index and state.first_token_at is not None:
+        if (
+            delta.type == "text_delta"
+            and block.index == event.index + state.index_offset
+            and state.first_token_at is not None
+        ):
             block.pieces.append(delta.text)
             state.version += 1
             return
@@ -195,12 +213,13 @@ def reduce_event(state: StreamState, event: Any, now: float, kind: Any = None) -
         _apply_delta(state, event, now)
     elif kind == "content_block_start":
         content = field_of(event, "content_block")
-        _start_block(state, field_of(event, "index", len(state.blocks)), content, now)
+        _start_block(state, field_of(event, "index", len(state.blocks)) + state.index_offset, content, now)
     elif kind == "content_block_stop":
         _stop_block(state, event)
     elif kind == "message_start":
         message = field_of(event, "message")
         state.status = "streaming"
+        state.notice = None
         state.model = field_of(message, "model", "") or state.model
         state.message_id = field_of(message, "id", "") or ""
         _merge_usage(state, field_of(message, "usage"))
@@ -214,6 +233,12 @@ def reduce_event(state: StreamState, event: Any, now: float, kind: Any = None) -
     elif kind == "error":
         err = field_of(event, "error")
         fail(state, f"{field_of(err, 'type', 'error')}: {field_of(err, 'message', '')}", now)
+    elif kind == NOTICE:
+        state.notice = field_of(event, "text")
+    elif kind == RESUME:
+        _resume(state, event)
+    elif kind == REQUEST:
+        pass  # the start time is set above
     elif kind == "ping" or kind in SYNTHESIZED:
         # ping carries nothing; the rest are the SDK's synthesized copies of raw deltas.
         return
@@ -237,8 +262,21 @@ def _start_block(state: StreamState, index: int, content: Any, now: float) -> No
         state.first_token_at = now
 
 
+def _resume(state: StreamState, event: Any) -> None:
+    drop = set(field_of(event, "discard", []))
+    state.blocks = [b for b in state.blocks if b.index not in drop]
+    texts = [b for b in state.blocks if b.type == "text"]
+    if texts and texts[-1] is state.blocks[-1]:
+        last = texts[-1]
+        last.pieces[:] = [last.content.rstrip()]
+    state.index_offset = int(field_of(event, "offset", state.index_offset))
+    state.resumes.append(str(field_of(event, "reason", "")))
+    state.notice = None
+    state.status = "streaming"
+
+
 def _apply_delta(state: StreamState, event: Any, now: float) -> None:
-    block = _block_for(state, field_of(event, "index"))
+    block = _block_for(state, field_of(event, "index") + state.index_offset)
     delta = field_of(event, "delta")
     kind = field_of(delta, "type")
     if block is None:
@@ -261,7 +299,7 @@ def _apply_delta(state: StreamState, event: Any, now: float) -> None:
 
 
 def _stop_block(state: StreamState, event: Any) -> None:
-    block = _block_for(state, field_of(event, "index"))
+    block = _block_for(state, field_of(event, "index") + state.index_offset)
     if block is None:
         return
     block.closed = True

@@ -55,6 +55,13 @@ def _sdk_tracing() -> tuple[Callable[[Any, Any], None], Callable[[Any], None]]:
 
 
 _ACCUMULATE = _sdk_accumulator()
+
+
+def sdk_accumulator() -> Accumulate | None:
+    """The SDK's own event folder, or None on an SDK without it."""
+    return _ACCUMULATE
+
+
 _SHARE, _WITHHOLD = _sdk_tracing()
 _NOT_GIVEN: Any = anthropic.NOT_GIVEN
 

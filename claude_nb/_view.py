@@ -28,11 +28,12 @@ from ._errors import IncompleteStreamError, describe_exception
 from ._incremental import Frame, IncrementalMarkdown
 from ._markdown import shared_renderer
 from ._patch import PanePatcher
-from ._reducer import SYNTHESIZED, Status, StreamState, as_plain, fail, field_of, reduce_event
+from ._reducer import NOTICE, RESUME, SYNTHESIZED, Status, StreamState, as_plain, fail, field_of, reduce_event
 from ._static import snapshot_html, snapshot_markdown, snapshot_text
 from ._transport import without_helper
 
 _FRONTEND = Path(__file__).parent / "_frontend"
+_URGENT = frozenset({"content_block_stop", "message_start", NOTICE, RESUME})
 _FOOTER_EVERY = 1.0  # seconds between footer refreshes while streaming (elapsed time ticks)
 
 
@@ -70,6 +71,7 @@ class StreamView(anywidget.AnyWidget):
         self._seq = -1
         self._flushed_version = -1
         self._footer_at = 0.0
+        self._footer_key: tuple[Any, ...] = ()
         self._message: anthropic.types.Message | None = None
         self._display_id = "cnb-" + uuid.uuid4().hex
         self._displayed = False
@@ -194,8 +196,9 @@ class StreamView(anywidget.AnyWidget):
         if ended:
             self._end()
         else:
-            # A closed block (a finished tool call) and the stream's start show at once.
-            self._clock.tick(now, urgent=kind == "content_block_stop" or kind == "message_start")
+            # A closed block (a finished tool call), the stream's start and what the
+            # transport says (it is about to wait) show at once.
+            self._clock.tick(now, urgent=kind in _URGENT)
 
     def consume(self, stream: Iterable[Any] | AbstractContextManager[Any]) -> anthropic.types.Message:
         """Show a ``MessageStream`` (or any iterable of events); return the final Message.
@@ -304,7 +307,10 @@ class StreamView(anywidget.AnyWidget):
 
     # -- echo (no widget frontend) ---------------------------------------------------------
     def _echo_event(self, kind: Any, event: Any) -> None:
-        if kind == "content_block_delta":
+        if kind == NOTICE and field_of(event, "text"):
+            sys.stdout.write(f"\n[{field_of(event, 'text')}]\n")
+            sys.stdout.flush()
+        elif kind == "content_block_delta":
             delta = field_of(event, "delta")
             if field_of(delta, "type") == "text_delta":
                 sys.stdout.write(field_of(delta, "text", ""))
@@ -350,7 +356,9 @@ class StreamView(anywidget.AnyWidget):
             **self._block_pieces,
             "st": state.status,
         }
-        if reset or final or state.status != self._sent.get("st") or now - self._footer_at >= _FOOTER_EVERY:
+        footer_key = (state.status, state.notice, len(state.resumes))
+        if reset or final or footer_key != self._footer_key or now - self._footer_at >= _FOOTER_EVERY:
+            self._footer_key = footer_key
             pieces["foot"] = self._renderer.sanitizer.clean(_pieces.footer_html(state, now))
             self._footer_at = now
         for key, value in pieces.items():

@@ -1,0 +1,133 @@
+"""When to try a request again, how long to wait, and how to say why.
+
+The SDK retries failed requests itself, silently: a 429 with ``retry-after: 3``
+leaves a view blank for three seconds. So clients are built with ``max_retries=0``
+and the loop runs here, where the view can say "retrying in 3 s (attempt 2/3: rate
+limited)" while it waits. The rules stay the SDK's: whether a response is worth
+retrying (408, 409, 429, 5xx, ``x-should-retry``) and how long to wait
+(``retry-after-ms``, ``retry-after``, else exponential backoff with jitter) are asked
+of the client's own methods. They are private; when a future SDK renames them the
+documented rules below are used instead, and a test fails so the change is seen.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+_INITIAL_DELAY = 0.5
+_MAX_DELAY = 8.0
+
+NOT_RESUMABLE = frozenset(
+    {
+        "invalid_request_error",
+        "authentication_error",
+        "permission_error",
+        "not_found_error",
+        "billing_error",
+        "request_too_large",
+    }
+)
+"""Error types that a second try cannot fix (the request itself is wrong)."""
+
+
+class _Options:
+    """The one thing the SDK's delay calculation reads from request options."""
+
+    def __init__(self, max_retries: int) -> None:
+        self._max_retries = max_retries
+
+    def get_max_retries(self, _default: int) -> int:
+        return self._max_retries
+
+
+def _sdk_method(client: Any, name: str) -> Any:
+    method = getattr(client, name, None)
+    return method if callable(method) else None
+
+
+def should_retry_before_stream(client: Any, exc: BaseException) -> bool:
+    """A failure before any byte of the stream arrived: retry it as the SDK would."""
+    import anthropic
+
+    if isinstance(exc, anthropic.APIStatusError):
+        should = _sdk_method(client, "_should_retry")
+        if should is not None:
+            return bool(should(exc.response))
+        header = exc.response.headers.get("x-should-retry")
+        if header in ("true", "false"):
+            return header == "true"
+        return exc.status_code in (408, 409, 429) or exc.status_code >= 500
+    return isinstance(exc, anthropic.APIConnectionError)
+
+
+def retry_delay(client: Any, retry: int, max_retries: int, headers: Any = None) -> float:
+    """Seconds to wait before retry number ``retry`` (1-based) of ``max_retries``."""
+    calculate = _sdk_method(client, "_calculate_retry_timeout")
+    if calculate is not None:
+        return float(calculate(max_retries - retry + 1, _Options(max_retries), headers))
+    if headers is not None:
+        for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
+            try:
+                value = float(headers.get(name)) * scale
+            except (TypeError, ValueError):
+                continue
+            if value > 0:
+                return value
+    return min(_INITIAL_DELAY * 2.0 ** (retry - 1), _MAX_DELAY) * (1 - 0.25 * random.random())
+
+
+def response_headers(exc: BaseException) -> Any:
+    response = getattr(exc, "response", None)
+    return getattr(response, "headers", None)
+
+
+def failure_reason(exc: BaseException) -> str:
+    """A few words on why an attempt failed, for "retrying in 3 s (attempt 2/3: …)"."""
+    import anthropic
+
+    if isinstance(exc, anthropic.APIStatusError):
+        kind = _error_type(exc)
+        named = {
+            "rate_limit_error": "rate limited",
+            "overloaded_error": "overloaded",
+            "api_error": "API error",
+            "timeout_error": "API timeout",
+        }.get(kind)
+        if exc.status_code == 200:
+            return f"{named or kind} mid-stream"
+        return named or f"HTTP {exc.status_code}"
+    if isinstance(exc, anthropic.APITimeoutError):
+        return "timed out connecting"
+    if isinstance(exc, anthropic.APIConnectionError):
+        return "could not connect"
+    name = type(exc).__name__
+    return {
+        "ReadTimeout": "stream went silent",
+        "RemoteProtocolError": "connection dropped",
+        "ReadError": "connection dropped",
+        "IncompleteStream": "stream ended early",
+    }.get(name, name)
+
+
+def _error_type(exc: Any) -> str:
+    body = exc.body if isinstance(getattr(exc, "body", None), dict) else {}
+    error = body.get("error") if isinstance(body.get("error"), dict) else body
+    return str((error or {}).get("type") or getattr(exc, "type", None) or "api_error")
+
+
+def resumable_mid_stream(exc: BaseException) -> bool:
+    """A stream that broke after it started: worth continuing from what arrived?
+    Error events the API sends in a 200 stream are, unless the request itself was
+    wrong; so are dropped connections, read timeouts and an early end."""
+    import anthropic
+
+    if isinstance(exc, anthropic.APIStatusError):
+        return exc.status_code == 200 and _error_type(exc) not in NOT_RESUMABLE
+    if isinstance(exc, anthropic.APIConnectionError):
+        return True
+    name = type(exc).__name__
+    module = type(exc).__module__
+    return name == "IncompleteStream" or (
+        module.startswith(("httpx", "httpcore")) and ("Timeout" in name or name in ("RemoteProtocolError", "ReadError"))
+    )
