@@ -180,15 +180,21 @@ class _Join:
         lead = len(self._buffer) - len(body)
         overlap = 0
         for k in range(min(len(body), len(self._kept), _OVERLAP_WINDOW), 0, -1):
-            if self._kept.endswith(body[:k]):
+            if self._kept.endswith(body[:k]) and self._restated(k):
                 overlap = k
                 break
-        if overlap >= min(_MIN_OVERLAP, len(body)) and overlap:
+        if overlap:
             self._skip = lead + overlap
         else:
             self._prefix = "" if lead else self._ws
         self.decided = True
         return self.applied(self._buffer)
+
+    def _restated(self, k: int) -> bool:
+        """A stretch of k characters both texts share counts as restated when it is long,
+        or when it starts a word of the kept text (the model repeated the last words)."""
+        at_word_start = k == len(self._kept) or not self._kept[-k - 1].isalnum()
+        return k >= _MIN_OVERLAP or (k >= 2 and at_word_start)
 
     def applied(self, text: str) -> str:
         """``text`` (the continuation's first text, from its start) as joined."""

@@ -1,0 +1,68 @@
+"""Resume and retries as a notebook user meets them: ``%%claude`` in a real kernel."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+from claude_nb.replay import HttpError, ReplayServer, Script
+from claude_nb.replay._scenarios import CUT_AT, FULL_ANSWER
+
+from .conftest import Kernel
+from .test_magic_kernel import state
+
+
+@pytest.mark.parametrize(("flags", "last_role"), [("", "user"), ("-m claude-sonnet-4-5", "assistant")])
+def test_a_cell_survives_an_overloaded_stream(kernel: Kernel, replay: ReplayServer, flags: str, last_role: str) -> None:
+    before = len(replay.requests)
+    run = kernel.run(f"%%claude --new -o whole {flags}\nreplay:broken_once tell me", cell_id="r1")
+    assert run.ok, run.error_lines
+    sent = replay.requests[before:]
+    assert len(sent) == 2
+    assert sent[1].body["messages"][-1]["role"] == last_role
+    assert FULL_ANSWER[:CUT_AT].rstrip() in json.dumps(sent[1].body["messages"], ensure_ascii=False)
+    s = state(kernel, "whole")
+    assert s["status"] == "done" and s["text"] == FULL_ANSWER
+    assert [b["text"] for b in s["bound"]["content"]] == [FULL_ANSWER]
+    assert "resumed once" in s["html"]
+    data = run.of_type("update_display_data")[-1]["content"]["data"]
+    assert data["text/plain"].count("cut off half way") == 1
+    # The conversation holds the whole answer as one turn.
+    assert kernel.run("%%claude\nreplay:echo next", cell_id="r2").ok
+    assert replay.requests[-1].body["messages"][1] == {
+        "role": "assistant",
+        "content": [{"type": "text", "text": FULL_ANSWER}],
+    }
+
+
+def test_a_silent_stream_gives_up_with_a_short_read_timeout(kernel: Kernel) -> None:
+    kernel.run("%config Claude.read_timeout = 1.5")
+    try:
+        start = time.monotonic()
+        run = kernel.run("%%claude --new -o cut\nreplay:stall", timeout=60)
+        assert time.monotonic() - start < 20
+        assert not run.ok and len(run.error_lines) <= 12
+        s = state(kernel, "cut")
+        assert s["status"] == "error" and s["text"] == "This answer is cut off half way through"
+        keys = kernel.run("print(sorted(k[2] for k in claude_nb._client._clients))").stdout
+        assert "(10.0, 1.5)" in keys  # a client for the new setting; the old one is kept for its own
+    finally:
+        kernel.run("%config Claude.read_timeout = 120.0")
+
+
+def test_a_rate_limited_cell_says_it_waits_then_succeeds(kernel: Kernel, replay: ReplayServer) -> None:
+    replay.queue(Script(error=HttpError(429, "rate_limit_error", "Too many requests", retry_after_ms=2500)))
+    start = time.monotonic()
+    run = kernel.run("%%claude --new\nreplay:rich hello")
+    assert run.ok, run.error_lines
+    assert time.monotonic() - start >= 2.5
+    live = [
+        m["content"]["data"]["content"]
+        for m in run.of_type("comm_msg")
+        if m["content"]["data"].get("method") == "custom"
+    ]
+    said = [m.get("foot", "") for m in live]
+    assert any("retrying in 2.5 s (attempt 2/3: rate limited)" in f for f in said), said
+    assert state(kernel)["status"] == "done"
