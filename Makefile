@@ -61,6 +61,7 @@ test: $(VENV)/.installed-test chromium lint typecheck
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python -m benchmarks.run
+	$(BIN)/python -m benchmarks.soak
 
 # With ANTHROPIC_API_KEY set the demo talks to the real API; without it, to the
 # built-in loopback server, so it runs anywhere with no key.
