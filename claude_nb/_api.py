@@ -12,6 +12,8 @@ from ._config import Claude
 from ._errors import SCRIPT_NO_KEY
 from ._request import build_params, with_display
 from ._resume import AsyncResumingStream, ResumingStream
+from ._tool_loop import AsyncToolLoop, ToolLoop
+from ._tools import Toolbox, server_tools
 from ._transport import open_stream, sdk_accumulator
 from ._view import StreamView
 
@@ -74,7 +76,11 @@ def stream(
     """Display a live view and stream one answer into it; return the final Message.
 
     ``params`` are passed to ``client.messages.create`` (``model``, ``max_tokens``,
-    ``system``, ``thinking``, ``tools``, ...), with the ``Claude`` settings as defaults.
+    ``system``, ``thinking``, ...), with the ``Claude`` settings as defaults.
+    ``tools`` may hold Python functions: they are described to the model from their
+    signature and docstring, run when it asks, and the answer goes on in the same
+    view until it stops asking or ``max_turns`` is reached. ``server_tools`` names
+    the API's own tools (``["web_search", "code_execution"]``).
     Failed requests are retried and broken streams resumed as the settings say
     (``Claude.max_retries``, ``Claude.max_resumes``), visibly.
     """
@@ -92,18 +98,67 @@ async def astream(
     timeouts = (settings.connect_timeout, settings.read_timeout)
     client = get_async_client(base_url=settings.base_url, timeouts=timeouts, max_retries=0)
     view = new_view(settings, request["model"])
-    pending = AsyncResumingStream(client, request, max_retries=settings.max_retries, max_resumes=settings.max_resumes)
+    pending = resumable(
+        client,
+        max_retries=settings.max_retries,
+        max_resumes=settings.max_resumes,
+        max_turns=request.pop("max_turns", settings.max_turns),
+        tool_result_chars=settings.tool_result_chars,
+        **request,
+    )
     return await view.aconsume(pending)
 
 
-def resumable(client: Any, *, max_retries: int = 2, max_resumes: int = 3, **request: Any) -> Any:
+def resumable(
+    client: Any,
+    *,
+    max_retries: int = 2,
+    max_resumes: int = 3,
+    max_turns: int = 10,
+    tool_result_chars: int = 100_000,
+    **request: Any,
+) -> Any:
     """A request's stream, retried before it starts and resumed when it breaks, for
     ``StreamView.consume`` (an ``Anthropic`` client) or ``aconsume`` (``AsyncAnthropic``).
-    Build the client with ``max_retries=0`` so that every wait is shown in the view."""
+    Build the client with ``max_retries=0`` so that every wait is shown in the view.
+
+    With Python functions in ``tools`` (or server tools) it is a tool loop: calls are
+    run as the model asks, and every turn streams into the same view, at most
+    ``max_turns`` of them."""
     import anthropic
 
-    twin = AsyncResumingStream if isinstance(client, anthropic.AsyncAnthropic) else ResumingStream
+    asynchronous = isinstance(client, anthropic.AsyncAnthropic)
+    request, toolbox = split_tools(request, tool_result_chars)
+    if toolbox or _has_server_tools(request):
+        loop = AsyncToolLoop if asynchronous else ToolLoop
+        return loop(client, request, toolbox, max_turns=max_turns, max_retries=max_retries, max_resumes=max_resumes)
+    twin = AsyncResumingStream if asynchronous else ResumingStream
     return twin(client, request, max_retries=max_retries, max_resumes=max_resumes)
+
+
+def split_tools(request: dict[str, Any], result_chars: int = 100_000) -> tuple[dict[str, Any], Toolbox]:
+    """The request with only tool definitions (dicts) in ``tools``, and the functions
+    among them (and under ``server_tools``, by name) turned into a toolbox and definitions."""
+    request = dict(request)
+    given = list(request.pop("tools", None) or [])
+    toolbox = Toolbox((t for t in given if not isinstance(t, dict)), result_chars=result_chars)
+    definitions = [t for t in given if isinstance(t, dict)]
+    names = request.pop("server_tools", None) or []
+    if names:
+        extra, betas = server_tools(names if isinstance(names, str) else ",".join(names))
+        definitions.extend(extra)
+        if betas:
+            headers = dict(request.get("extra_headers") or {})
+            present = [b for b in str(headers.get("anthropic-beta", "")).split(",") if b]
+            headers["anthropic-beta"] = ",".join(dict.fromkeys([*present, *betas]))
+            request["extra_headers"] = headers
+    if definitions:
+        request["tools"] = definitions
+    return request, toolbox
+
+
+def _has_server_tools(request: dict[str, Any]) -> bool:
+    return any(t.get("type") not in (None, "custom") for t in request.get("tools") or [])
 
 
 def _request(
@@ -115,13 +170,17 @@ def _request(
     settings = current_settings()
     msgs = messages if messages is not None else [{"role": "user", "content": prompt}]
     known = {k: params.pop(k) for k in ("model", "max_tokens", "system", "temperature") if k in params}
+    max_turns = params.pop("max_turns", None)
     thinking = params.pop("thinking", None)
     display = params.pop("thinking_display", None)
     if isinstance(thinking, dict):  # a ready-made API value: passed on, asking for the text unless it says
         enabled = thinking.get("type") in ("enabled", "adaptive")
         params["thinking"] = with_display(thinking, display or settings.thinking_display) if enabled else thinking
         thinking = "off"
-    return settings, build_params(settings, msgs, thinking=thinking, thinking_display=display, extra=params, **known)
+    request = build_params(settings, msgs, thinking=thinking, thinking_display=display, extra=params, **known)
+    if max_turns is not None:
+        request["max_turns"] = max_turns
+    return settings, request
 
 
 def _exit_without_key_in_scripts() -> None:
@@ -141,7 +200,17 @@ def prepare(settings: Claude, request: dict[str, Any]) -> tuple[StreamView, Any]
     timeouts = (settings.connect_timeout, settings.read_timeout)
     if sdk_accumulator() is None:  # a future SDK without it: its own helper, its own retries
         client = get_client(base_url=settings.base_url, timeouts=timeouts, max_retries=settings.max_retries)
-        return new_view(settings, request["model"]), open_stream(client, request)
+        plain, _functions = split_tools({k: v for k, v in request.items() if k != "max_turns"})
+        return new_view(settings, request["model"]), open_stream(client, plain)
     client = get_client(base_url=settings.base_url, timeouts=timeouts, max_retries=0)
     view = new_view(settings, request["model"])
-    return view, ResumingStream(client, request, max_retries=settings.max_retries, max_resumes=settings.max_resumes)
+    request = dict(request)
+    pending = resumable(
+        client,
+        max_retries=settings.max_retries,
+        max_resumes=settings.max_resumes,
+        max_turns=request.pop("max_turns", settings.max_turns),
+        tool_result_chars=settings.tool_result_chars,
+        **request,
+    )
+    return view, pending

@@ -53,6 +53,12 @@ class Claude(Configurable):
     max_resumes = Int(
         3, help="Times a stream that broke mid-answer is continued from what arrived before giving up."
     ).tag(config=True)
+    max_turns = Int(10, help="Most model turns of one answer in a tool loop (tool calls run between turns).").tag(
+        config=True
+    )
+    tool_result_chars = Int(
+        100_000, help="Most characters of one tool result sent to the model (the rest is cut, and said so)."
+    ).tag(config=True)
     base_url = Unicode(
         None, allow_none=True, help="API base URL; ANTHROPIC_BASE_URL or the SDK default when unset."
     ).tag(config=True)

@@ -33,9 +33,25 @@ def message_text(message: dict[str, Any]) -> str:
 
 @dataclass
 class Turn:
+    """What one cell added: its prompt, then the model's turns (and, in a tool loop,
+    the user turns of tool results between them)."""
+
     cell_id: str | None
-    user: dict[str, Any]
-    assistant: dict[str, Any]
+    messages: list[dict[str, Any]]
+
+    @property
+    def user(self) -> dict[str, Any]:
+        return self.messages[0]
+
+    @property
+    def assistant(self) -> dict[str, Any]:
+        return self.messages[-1]
+
+    @property
+    def answer_text(self) -> str:
+        """The text of every assistant turn of the cell."""
+        said = [message_text(m) for m in self.messages[1:] if m.get("role") == "assistant"]
+        return " ".join(t for t in said if t)
 
 
 class Conversation:
@@ -65,7 +81,7 @@ class Conversation:
         history = self.turns[: self._position(cell_id)]
         messages: list[dict[str, Any]] = []
         for turn in history:
-            messages.extend((turn.user, turn.assistant))
+            messages.extend(turn.messages)
         messages.append(self.user_message(prompt, history[-1].assistant if history else None))
         return messages
 
@@ -91,10 +107,24 @@ class Conversation:
         ]
         return {"role": "user", "content": [*results, {"type": "text", "text": prompt}]}
 
-    def record(self, cell_id: str | None, user: Any, assistant: Any) -> None:
+    def record(self, cell_id: str | None, user: Any, *answer: Any) -> None:
+        """A cell's prompt and the messages of its answer (one assistant turn, or a
+        tool loop's turns); a paused turn and its continuation become one assistant turn."""
         position = self._position(cell_id)
-        turn = Turn(cell_id, as_plain(user), as_plain(assistant))
+        messages = [as_plain(user)]
+        for message in (as_plain(m) for m in answer):
+            last = messages[-1]
+            if message.get("role") == "assistant" == last.get("role"):
+                messages[-1] = {**last, "content": [*_blocks(last), *_blocks(message)]}
+            else:
+                messages.append(message)
+        turn = Turn(cell_id, messages)
         if position < len(self.turns):
             self.turns[position] = turn
         else:
             self.turns.append(turn)
+
+
+def _blocks(message: dict[str, Any]) -> list[Any]:
+    content = message.get("content")
+    return [{"type": "text", "text": content}] if isinstance(content, str) else list(content or [])

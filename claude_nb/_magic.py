@@ -19,6 +19,7 @@ from ._conversation import Conversation, assistant_param, message_text
 from ._errors import ClaudeError, describe_exception
 from ._interpolate import interpolate
 from ._request import build_params
+from ._tools import lookup_functions
 
 
 def _cell_metadata(shell: Any) -> dict[str, Any]:
@@ -62,6 +63,16 @@ class ClaudeMagics(Magics):
     @argument("-o", "--out", help="Variable to bind the final Message to (default: _claude).")
     @argument("--new", action="store_true", help="Start a fresh conversation with this cell.")
     @argument("--raw", action="store_true", help="Send the cell as written: no {name} interpolation.")
+    @argument(
+        "--tools",
+        help="Notebook functions Claude may call, by name: f,g. Described from their signature and "
+        "docstring; run when asked, and the answer goes on in the same view.",
+    )
+    @argument(
+        "--server-tools",
+        help="The API's own tools: web_search, web_fetch, code_execution (or a versioned type name).",
+    )
+    @argument("--max-turns", type=int, help="Most model turns in a tool loop (default: Claude.max_turns).")
     @cell_magic
     def claude(self, line: str, cell: str) -> None:
         """Ask Claude; the cell body is the prompt. ``{name}`` inserts a variable's value.
@@ -100,6 +111,14 @@ class ClaudeMagics(Magics):
             thinking_display=args.thinking_display,
             temperature=args.temperature,
         )
+        if args.tools:
+            params["tools"] = lookup_functions(args.tools, namespace)
+        if args.server_tools:
+            params["server_tools"] = _unquote(args.server_tools)
+        if args.max_turns is not None:
+            if args.max_turns < 1:
+                raise ClaudeError("--max-turns needs a number of turns, 1 or more")
+            params["max_turns"] = args.max_turns
         from . import _api  # the SDK and the widget stack: imported when first needed
 
         view, pending = _api.prepare(self.settings, params)
@@ -115,7 +134,7 @@ class ClaudeMagics(Magics):
                 detail += f"\nThe partial answer is kept in {out}."
             raise ClaudeError(detail) from None
         namespace[out] = final
-        self.conversation.record(cell_id, messages[-1], assistant_param(final))
+        self.conversation.record(cell_id, messages[-1], *(view.messages or [assistant_param(final)]))
 
     def _bind_partial(self, out: str, view: Any) -> bool:
         if view.message is not None and self.shell is not None:
@@ -173,7 +192,7 @@ class ClaudeMagics(Magics):
             return
         for i, turn in enumerate(self.conversation.turns, 1):
             print(f"[{i}] you: {_clip(message_text(turn.user))}")
-            print(f"    claude: {_clip(message_text(turn.assistant))}")
+            print(f"    claude: {_clip(turn.answer_text)}")
 
     def _login(self) -> None:
         try:

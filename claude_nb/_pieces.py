@@ -66,38 +66,6 @@ def _pretty(value: Any) -> str:
     return html.escape(json.dumps(value, indent=2, ensure_ascii=False, default=str))
 
 
-def _result_summary(result: Any) -> str:
-    if isinstance(result, list):
-        items = []
-        for item in result[:8]:
-            if isinstance(item, dict) and item.get("url"):
-                title = html.escape(str(item.get("title") or item["url"]))
-                items.append(f"<li>{title} <small>{html.escape(str(item['url']))}</small></li>")
-        if items:
-            return "<ul>" + "".join(items) + "</ul>"
-    if result is None:
-        return ""
-    return f"<pre>{_pretty(result)}</pre>"
-
-
-def tools_html(state: StreamState) -> str:
-    calls = state.tool_calls
-    if not calls:
-        return ""
-    rows = []
-    for call in calls:
-        result = _result_summary(call.get("result")) if "result" in call else ""
-        rows.append(
-            f'<tr data-tool-id="{html.escape(call["id"])}"><td><code>{html.escape(call["name"])}</code></td>'
-            f"<td><small>{html.escape(call['id'])}</small></td>"
-            f"<td><pre>{_pretty(call['input'])}</pre>{result}</td></tr>"
-        )
-    return (
-        '<table class="cnb-tools"><thead><tr><th>tool</th><th>id</th><th>input</th></tr></thead>'
-        f"<tbody>{''.join(rows)}</tbody></table>"
-    )
-
-
 def extra_html(state: StreamState) -> str:
     """Sources cited by the answer, then blocks of types this version does not know."""
     out = []
@@ -126,7 +94,7 @@ def extra_html(state: StreamState) -> str:
 
 
 def footer_text(state: StreamState, now: float) -> str:
-    usage = state.usage
+    usage = state.total_usage
     parts = [state.model or "claude", state.status]
     streaming = state.status in ("waiting", "streaming")
     if streaming:
@@ -155,6 +123,7 @@ def footer_text(state: StreamState, now: float) -> str:
     if state.resumes:
         times = "once" if len(state.resumes) == 1 else f"{len(state.resumes)} times"
         parts.append(f"resumed {times} ({', '.join(dict.fromkeys(state.resumes))})")
+    parts.extend(state.notes)
     if state.notice and streaming:
         parts.append(state.notice)
     if state.error:

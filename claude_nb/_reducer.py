@@ -27,6 +27,15 @@ RESUME = "claude_nb.resume"
 """Client event: a broken stream continues. ``discard``: indices of unfinished blocks
 to drop; the kept text loses its trailing whitespace; later block indices are shifted
 by ``offset``; ``reason`` is why it broke."""
+TOOL = "claude_nb.tool"
+"""Client event: a tool call (``id``) is ``running``, or ended ``done``/``error``/``skipped``
+with ``content`` (what the model is sent) after ``seconds``."""
+TURN = "claude_nb.turn"
+"""Client event: the model's turn ended and another follows in the same view (tool
+results sent, or a paused turn continued). ``messages``: what the turn added to the
+conversation (the assistant turn, then the user turn of tool results, if any)."""
+NOTE = "claude_nb.note"
+"""Client event: ``text`` is a lasting remark on the answer (why a tool loop stopped)."""
 
 
 def field_of(obj: Any, name: str, default: Any = None) -> Any:
@@ -68,6 +77,10 @@ class Block:
     signature: str = ""
     closed: bool = False
     input: Any = None
+    tool_status: str = ""
+    """For a tool call run here: ``running``, ``done``, ``error`` or ``skipped``."""
+    tool_result: str | None = None
+    tool_seconds: float | None = None
 
     @property
     def content(self) -> str:
@@ -106,6 +119,15 @@ class StreamState:
     resumes: list[str] = field(default_factory=list)
     """Why the stream broke, once per time it was resumed."""
     index_offset: int = 0
+    turn_base: int = 0
+    """Global index of the current model turn's first block (tool loops: one view, many turns)."""
+    exchanged: list[dict[str, Any]] = field(default_factory=list)
+    """Messages of the turns before the current one (assistant turns, tool results)."""
+    earlier_usage: dict[str, Any] = field(default_factory=dict)
+    """Usage of the turns before the current one, summed."""
+    notes: list[str] = field(default_factory=list)
+    tools_version: int = 0
+    """Bumped when a tool call's input grows or its run changes, so the table is rebuilt."""
     version: int = 0
     """Bumped on every change, so a renderer can tell cheaply whether to look again."""
 
@@ -147,7 +169,8 @@ class StreamState:
 
     @property
     def tool_calls(self) -> list[dict[str, Any]]:
-        """Closed tool-use blocks, with results attached when a result block names them."""
+        """Closed tool-use blocks, with results attached: a server tool's result block,
+        or what running a notebook function gave (``status``, ``is_error``, ``seconds``)."""
         results = {b.data.get("tool_use_id"): b for b in self.blocks if b.type.endswith("_tool_result")}
         calls = []
         for b in self.blocks:
@@ -156,8 +179,22 @@ class StreamState:
                 result = results.get(call["id"])
                 if result is not None:
                     call["result"] = result.data.get("content")
+                    call["result_type"] = result.type
+                if b.tool_status:
+                    call["status"] = b.tool_status
+                    if b.tool_result is not None:
+                        call["result"] = b.tool_result
+                        call["is_error"] = b.tool_status in ("error", "skipped")
+                        call["seconds"] = b.tool_seconds
                 calls.append(call)
         return calls
+
+    @property
+    def total_usage(self) -> dict[str, Any]:
+        """Usage of every model turn shown in this view, summed."""
+        if not self.earlier_usage:
+            return self.usage
+        return sum_usage(self.earlier_usage, self.usage)
 
     @property
     def citations(self) -> list[dict[str, Any]]:
@@ -171,7 +208,20 @@ class StreamState:
 
     @property
     def output_tokens(self) -> int:
-        return int(self.usage.get("output_tokens") or 0)
+        return int(self.total_usage.get("output_tokens") or 0)
+
+
+def sum_usage(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
+    """Two usage records added up (nested counters too); other fields from ``b`` win."""
+    out = dict(a)
+    for key, value in b.items():
+        if isinstance(value, bool) or not isinstance(value, (int, dict)):
+            out[key] = value if key not in out or value is not None else out[key]
+        elif isinstance(value, int) and isinstance(out.get(key, 0), int):
+            out[key] = out.get(key, 0) + value
+        elif isinstance(value, dict) and isinstance(out.get(key, {}), dict):
+            out[key] = sum_usage(out.get(key, {}), value)
+    return out
 
 
 def _merge_usage(state: StreamState, usage: Any) -> None:
@@ -237,6 +287,12 @@ def reduce_event(state: StreamState, event: Any, now: float, kind: Any = None) -
         state.notice = field_of(event, "text")
     elif kind == RESUME:
         _resume(state, event)
+    elif kind == TOOL:
+        _tool(state, event)
+    elif kind == TURN:
+        _turn(state, event)
+    elif kind == NOTE:
+        state.notes.append(str(field_of(event, "text", "")))
     elif kind == REQUEST:
         pass  # the start time is set above
     elif kind == "ping" or kind in SYNTHESIZED:
@@ -262,14 +318,34 @@ def _start_block(state: StreamState, index: int, content: Any, now: float) -> No
         state.first_token_at = now
 
 
+def _tool(state: StreamState, event: Any) -> None:
+    wanted = field_of(event, "id")
+    for block in reversed(state.blocks):
+        if block.type in _TOOL_BLOCKS and block.data.get("id") == wanted:
+            block.tool_status = str(field_of(event, "status", ""))
+            block.tool_result = field_of(event, "content")
+            block.tool_seconds = field_of(event, "seconds")
+            state.tools_version += 1
+            return
+
+
+def _turn(state: StreamState, event: Any) -> None:
+    state.exchanged.extend(field_of(event, "messages", []) or [])
+    state.earlier_usage = sum_usage(state.earlier_usage, state.usage)
+    state.usage = {}
+    state.turn_base = max((b.index for b in state.blocks), default=-1) + 1
+    state.index_offset = state.turn_base
+    state.stop_reason = None
+
+
 def _resume(state: StreamState, event: Any) -> None:
-    drop = set(field_of(event, "discard", []))
+    drop = {state.turn_base + int(i) for i in field_of(event, "discard", [])}
     state.blocks = [b for b in state.blocks if b.index not in drop]
     texts = [b for b in state.blocks if b.type == "text"]
     if texts and texts[-1] is state.blocks[-1]:
         last = texts[-1]
         last.pieces[:] = [last.content.rstrip()]
-    state.index_offset = int(field_of(event, "offset", state.index_offset))
+    state.index_offset = state.turn_base + int(field_of(event, "offset", 0))
     state.resumes.append(str(field_of(event, "reason", "")))
     state.notice = None
     state.status = "streaming"
@@ -290,6 +366,7 @@ def _apply_delta(state: StreamState, event: Any, now: float) -> None:
         block.pieces.append(field_of(delta, "thinking", ""))
     elif kind == "input_json_delta":
         block.json_pieces.append(field_of(delta, "partial_json", ""))
+        state.tools_version += 1
     elif kind == "signature_delta":
         block.signature += field_of(delta, "signature", "")
     elif kind == "citations_delta":

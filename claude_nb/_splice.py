@@ -21,6 +21,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from ._reducer import sum_usage
+
 _NAMED_FIRST = re.compile(r"claude-(?:opus|sonnet|haiku)-(\d+)(?:-(\d{1,2}))?(?:\D|$)")  # claude-sonnet-4-5
 _VERSION_FIRST = re.compile(r"claude-(\d+)(?:-(\d))?-(?:opus|sonnet|haiku)")  # claude-3-7-sonnet
 _QUOTE_CHARS = 400
@@ -38,18 +40,6 @@ def prefill_allowed(model: str) -> bool:
     if match is None:
         return False
     return (int(match.group(1)), int(match.group(2) or 0)) <= (4, 5)
-
-
-def _sum_usage(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
-    out = dict(a)
-    for key, value in b.items():
-        if isinstance(value, int) and isinstance(out.get(key, 0), int):
-            out[key] = out.get(key, 0) + value
-        elif isinstance(value, dict) and isinstance(out.get(key, {}), dict):
-            out[key] = _sum_usage(out.get(key, {}), value)
-        elif key not in out:
-            out[key] = value
-    return out
 
 
 @dataclass
@@ -104,7 +94,7 @@ class Splice:
                 last = self.kept.pop()
                 blocks[0] = {**last, "text": str(last.get("text", "")) + blocks[0]["text"]}
         self.kept.extend(blocks)
-        self.usage = _sum_usage(self.usage, dict((partial or {}).get("usage") or {}))
+        self.usage = sum_usage(self.usage, dict((partial or {}).get("usage") or {}))
         self._join = None
         if self.kept and self.kept[-1].get("type") == "text":
             text = str(self.kept[-1].get("text", ""))
@@ -153,7 +143,7 @@ class Splice:
         content = [dict(b) for b in self.kept]
         if content and blocks and content[-1].get("type") == "text" and blocks[0].get("type") == "text":
             content[-1] = {**content[-1], "text": str(content[-1].get("text", "")) + blocks.pop(0)["text"]}
-        return {**last, "content": content + blocks, "usage": _sum_usage(self.usage, dict(last.get("usage") or {}))}
+        return {**last, "content": content + blocks, "usage": sum_usage(self.usage, dict(last.get("usage") or {}))}
 
 
 class _Join:

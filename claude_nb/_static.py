@@ -8,7 +8,7 @@ import html
 import re
 from importlib.resources import files
 
-from . import _fallback, _pieces
+from . import _fallback, _pieces, _tool_table
 from ._reducer import StreamState
 from ._safety import Sanitizer
 
@@ -30,7 +30,7 @@ def snapshot_html(state: StreamState, answer_html: str, thinking_html: str, sani
         )
     parts.append(f'<div class="cnb-answer">{answer_html}</div>')
     parts.append(
-        sanitizer.clean(_pieces.extra_html(state) + _pieces.tools_html(state) + _pieces.footer_html(state, now))
+        sanitizer.clean(_pieces.extra_html(state) + _tool_table.tools_html(state) + _pieces.footer_html(state, now))
     )
     body = "".join(parts)
     return f'<style>{CSS}</style><div class="cnb jp-RenderedHTMLCommon" data-status="{state.status}">{body}</div>'

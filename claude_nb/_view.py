@@ -22,18 +22,31 @@ from typing import Any
 import anthropic
 import anywidget
 
-from . import _pieces
+from . import _pieces, _tool_table
 from ._clock import FrameClock
 from ._errors import IncompleteStreamError, describe_exception
 from ._incremental import Frame, IncrementalMarkdown
 from ._markdown import shared_renderer
 from ._patch import PanePatcher
-from ._reducer import NOTICE, RESUME, SYNTHESIZED, Status, StreamState, as_plain, fail, field_of, reduce_event
+from ._reducer import (
+    NOTE,
+    NOTICE,
+    RESUME,
+    SYNTHESIZED,
+    TOOL,
+    TURN,
+    Status,
+    StreamState,
+    as_plain,
+    fail,
+    field_of,
+    reduce_event,
+)
 from ._static import snapshot_html, snapshot_markdown, snapshot_text
 from ._transport import without_helper
 
 _FRONTEND = Path(__file__).parent / "_frontend"
-_URGENT = frozenset({"content_block_stop", "message_start", NOTICE, RESUME})
+_URGENT = frozenset({"content_block_stop", "message_start", NOTICE, RESUME, TOOL, TURN, NOTE})
 _FOOTER_EVERY = 1.0  # seconds between footer refreshes while streaming (elapsed time ticks)
 
 
@@ -66,7 +79,7 @@ class StreamView(anywidget.AnyWidget):
         self._answer_patch = PanePatcher()
         self._thinking_patch = PanePatcher()
         self._sent: dict[str, Any] = {}
-        self._blocks_signature: tuple[int, int, int] = (-1, -1, -1)
+        self._blocks_signature: tuple[int, ...] = ()
         self._block_pieces: dict[str, str] = {}
         self._seq = -1
         self._flushed_version = -1
@@ -103,6 +116,17 @@ class StreamView(anywidget.AnyWidget):
         """Closed tool calls: dicts with ``id``, ``name``, ``input`` (and ``type``, ``result``)."""
         with self._lock:
             return self._state.tool_calls
+
+    @property
+    def messages(self) -> list[dict[str, Any]]:
+        """Every turn this view showed, as plain messages: for a tool loop the assistant
+        turns with their calls and the user turns of results, then the final answer."""
+        with self._lock:
+            earlier = list(self._state.exchanged)
+        final = self._message
+        if final is None:
+            return earlier
+        return [*earlier, {"role": "assistant", "content": [as_plain(b) for b in final.content]}]
 
     @property
     def message(self) -> anthropic.types.Message | None:
@@ -322,6 +346,11 @@ class StreamView(anywidget.AnyWidget):
             block = self._state.blocks[-1] if self._state.blocks else None
             if block is not None and block.type in ("tool_use", "server_tool_use"):
                 sys.stdout.write(f"\n[tool call {block.data.get('name')} {block.input}]\n")
+        elif kind == TOOL and field_of(event, "content") is not None:
+            content = str(field_of(event, "content"))
+            preview = content if len(content) <= 200 else content[:199] + "…"
+            sys.stdout.write(f"[{field_of(event, 'status')}: {preview}]\n")
+            sys.stdout.flush()
 
     # -- frames ------------------------------------------------------------------------------
     def _frame_message(self, *, reset: bool, final: bool = False) -> dict[str, Any] | None:
@@ -342,11 +371,16 @@ class StreamView(anywidget.AnyWidget):
                 msg[key] = patch
         # Tool table, sources and unknown blocks change only when a block closes or a
         # citation arrives: rebuild (and sanitize) them then, not on every frame.
-        signature = (len(state.blocks), sum(b.closed for b in state.blocks), len(state.citations))
+        signature = (
+            len(state.blocks),
+            sum(b.closed for b in state.blocks),
+            len(state.citations),
+            state.tools_version,
+        )
         if signature != self._blocks_signature:
             self._blocks_signature = signature
             self._block_pieces = {
-                "tools": self._renderer.sanitizer.clean(_pieces.tools_html(state)),
+                "tools": self._renderer.sanitizer.clean(_tool_table.tools_html(state)),
                 "rd": _pieces.redacted_html(state),
                 "extra": self._renderer.sanitizer.clean(_pieces.extra_html(state)),
             }

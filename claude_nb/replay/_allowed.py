@@ -47,7 +47,10 @@ def _tool_kinds(body: dict[str, Any]) -> tuple[bool, set[str]]:
         if tool.get("type") in (None, "custom"):
             client = True
         else:
-            server.add(str(tool.get("name", "")))
+            name = str(tool.get("name", ""))
+            server.add(name)
+            if name == "code_execution":  # its newer versions run bash and edit files too
+                server.update({"bash_code_execution", "text_editor_code_execution"})
     return client, server
 
 

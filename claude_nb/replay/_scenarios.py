@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ._script import HttpError, Script, Step, block_events, message_script
+from ._tool_scenarios import REPLY_AFTER_RESULTS, TOOL_SCENARIOS, tool_reply, tool_results
 
 RICH_MARKDOWN = """# Streaming report
 
@@ -345,6 +346,7 @@ SCENARIOS: dict[str, Builder] = {
     "http_404": _http_error(404, "not_found_error", "model: claude-nope"),
     "http_429": _http_error(429, "rate_limit_error", "Number of requests has exceeded your rate limit", 10),
     "http_529": _http_error(529, "overloaded_error", "Overloaded", 10),
+    **TOOL_SCENARIOS,
 }
 
 
@@ -370,8 +372,12 @@ def pick_scenario(request: dict[str, Any]) -> Script:
     """Choose by a ``replay:NAME`` tag in the prompt; otherwise by what the request asks
     for (tools, thinking), so an untagged demo notebook still shows each part."""
     tag = _tag(request)
+    if tag in REPLY_AFTER_RESULTS and tool_results(request):
+        return tool_reply(request)
     if tag is not None:
         return SCENARIOS[tag](request)
+    if tool_results(request):
+        return tool_reply(request)
     if request.get("tools"):
         return tools(request)
     if (request.get("thinking") or {}).get("type") in ("enabled", "adaptive"):
