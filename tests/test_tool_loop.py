@@ -140,7 +140,7 @@ def test_a_raising_tool_becomes_an_error_result(server: ReplayServer) -> None:
 
 
 def test_an_async_tool_is_awaited_in_both_loops(server: ReplayServer) -> None:
-    view, _message, sent = _run(server, "replay:call_tool go", [slow_lookup])
+    _view, _message, sent = _run(server, "replay:call_tool go", [slow_lookup])
     assert json.loads(sent[1].body["messages"][-1]["content"][0]["content"]) == {"key": "Zürich", "value": 7}
 
     async def go() -> tuple[StreamView, Any]:
