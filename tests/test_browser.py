@@ -356,3 +356,66 @@ def test_a_lost_message_is_noticed_and_repaired_by_a_sync(replay: ReplayServer, 
                     _screenshot(page, "lab-gap-repaired.png")
         finally:
             app.stop()
+
+
+TOOL_ROWS = """() => {
+  const rec = { classes: new Set() };
+  window.__cnbTools = rec;
+  new MutationObserver(() => {
+    for (const row of document.querySelectorAll('.jp-OutputArea .cnb-live-root tr[data-tool-id]')) {
+      rec.classes.add(row.className);
+    }
+  }).observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
+}"""
+
+TOOL_CELLS = [
+    "%load_ext claude_nb\nimport time\n"
+    "def run_tests(suite: str) -> str:\n"
+    '    """Runs a test suite.\n\n    Args:\n        suite: Which suite.\n    """\n'
+    "    time.sleep(1.5)\n    return f'{suite}: 12 passed'",
+    "%%claude --tools run_tests\nreplay:call_tool run the tests",
+]
+
+
+def test_a_tool_call_shows_pending_then_running_then_its_result(
+    replay: ReplayServer, request: pytest.FixtureRequest
+) -> None:
+    """The whole loop as the user sees it: the row appears while the call streams, says
+    it runs while the notebook's function runs, then shows the result; the answer goes on."""
+    from claude_nb.replay._tool_scenarios import call_tool
+
+    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as tmp:
+        root = Path(tmp) / "root"
+        root.mkdir()
+        nb = nbformat.v4.new_notebook()
+        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+        nb.cells = [nbformat.v4.new_code_cell(c) for c in TOOL_CELLS]
+        nbformat.write(nb, root / "tools.ipynb")
+        app = JupyterApp("lab", root, kernel_env(replay))
+        try:
+            with browser_context(root.parent / "profile-tools") as context:
+                page = context.new_page()
+                try:
+                    page.goto(app.url("tools.ipynb"))
+                    wait_kernel_idle(app, page)
+                    page.evaluate(TOOL_ROWS)
+                    schema = {"properties": {"suite": {"type": "string"}}, "required": ["suite"]}
+                    first = {"model": "m", "tools": [{"name": "run_tests", "input_schema": schema}]}
+                    script = call_tool(first)
+                    script.pace = 0.04  # slow enough to see the input stream in
+                    replay.queue(script)
+                    run_all_cells(page)
+                    page.wait_for_function(FINAL, timeout=60_000)
+                    seen = set(page.evaluate("[...window.__cnbTools.classes]"))
+                    assert {"cnb-tool-pending", "cnb-tool-running"} <= seen, seen
+                    out = page.locator(".jp-OutputArea .cnb")
+                    row = out.locator("tr[data-tool-id='toolu_call_01']")
+                    assert row.count() == 1 and "Zürich: 12 passed" in row.inner_text()
+                    assert "done" in row.inner_text()
+                    assert "Zürich: 12 passed" in out.locator(".cnb-answer").inner_text()
+                    _screenshot(page, "lab-tool-loop.png")
+                except Exception:
+                    _screenshot(page, f"FAILED-{request.node.name}.png")
+                    raise
+        finally:
+            app.stop()
