@@ -98,15 +98,7 @@ async def astream(
     timeouts = (settings.connect_timeout, settings.read_timeout)
     client = get_async_client(base_url=settings.base_url, timeouts=timeouts, max_retries=0)
     view = new_view(settings, request["model"])
-    pending = resumable(
-        client,
-        max_retries=settings.max_retries,
-        max_resumes=settings.max_resumes,
-        max_turns=request.pop("max_turns", settings.max_turns),
-        tool_result_chars=settings.tool_result_chars,
-        **request,
-    )
-    return await view.aconsume(pending)
+    return await view.aconsume(_pending(client, settings, request))
 
 
 def resumable(
@@ -204,8 +196,13 @@ def prepare(settings: Claude, request: dict[str, Any]) -> tuple[StreamView, Any]
         return new_view(settings, request["model"]), open_stream(client, plain)
     client = get_client(base_url=settings.base_url, timeouts=timeouts, max_retries=0)
     view = new_view(settings, request["model"])
+    return view, _pending(client, settings, request)
+
+
+def _pending(client: Any, settings: Claude, request: dict[str, Any]) -> Any:
+    """The request's stream (or tool loop) with the settings' retries, resumes and turns."""
     request = dict(request)
-    pending = resumable(
+    return resumable(
         client,
         max_retries=settings.max_retries,
         max_resumes=settings.max_resumes,
@@ -213,4 +210,3 @@ def prepare(settings: Claude, request: dict[str, Any]) -> tuple[StreamView, Any]
         tool_result_chars=settings.tool_result_chars,
         **request,
     )
-    return view, pending

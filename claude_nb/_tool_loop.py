@@ -112,7 +112,23 @@ def _running(call: dict[str, Any], i: int, n: int) -> list[dict[str, Any]]:
     return [{"type": NOTICE, "text": f"running {call.get('name')}{counter}"}, _tool_event(call["id"], "running")]
 
 
-class ToolLoop:
+class _Loop:
+    """What both twins show of themselves: the messages so far and the current turn."""
+
+    _turns: _Turns
+    _stream: ResumingStream | AsyncResumingStream | None
+
+    @property
+    def messages(self) -> list[dict[str, Any]]:
+        """Every message this answer added to the conversation so far."""
+        return self._turns.messages
+
+    @property
+    def current_message_snapshot(self) -> Any:
+        return self._stream.current_message_snapshot if self._stream is not None else None
+
+
+class ToolLoop(_Loop):
     """Events of a whole tool loop, for ``StreamView.consume`` (see the module doc)."""
 
     def __init__(
@@ -131,10 +147,6 @@ class ToolLoop:
         self._options = {"max_retries": max_retries, "max_resumes": max_resumes, "sleep": sleep}
         self._stream: ResumingStream | None = None
         self._events = self._run()
-
-    @property
-    def messages(self) -> list[dict[str, Any]]:
-        return self._turns.messages
 
     def __iter__(self) -> Iterator[Any]:
         return self._events
@@ -170,16 +182,12 @@ class ToolLoop:
             pass
         return self.current_message_snapshot
 
-    @property
-    def current_message_snapshot(self) -> Any:
-        return self._stream.current_message_snapshot if self._stream is not None else None
-
     def close(self) -> None:
         if self._stream is not None:
             self._stream.close()
 
 
-class AsyncToolLoop:
+class AsyncToolLoop(_Loop):
     """The async twin of ``ToolLoop`` (coroutine tools awaited on the caller's loop)."""
 
     def __init__(
@@ -197,10 +205,6 @@ class AsyncToolLoop:
         self._options = {"max_retries": max_retries, "max_resumes": max_resumes}
         self._stream: AsyncResumingStream | None = None
         self._events = self._run()
-
-    @property
-    def messages(self) -> list[dict[str, Any]]:
-        return self._turns.messages
 
     def __aiter__(self) -> AsyncIterator[Any]:
         return self._events
@@ -236,10 +240,6 @@ class AsyncToolLoop:
         async for _ in self._events:
             pass
         return self.current_message_snapshot
-
-    @property
-    def current_message_snapshot(self) -> Any:
-        return self._stream.current_message_snapshot if self._stream is not None else None
 
     async def close(self) -> None:
         if self._stream is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +67,34 @@ def workdir() -> Iterator[Path]:
 def _screenshot(page: Any, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / name), full_page=False)
+
+
+@contextmanager
+def one_off_notebook(
+    replay: ReplayServer, request: pytest.FixtureRequest, name: str, cells: list[str]
+) -> Iterator[tuple[Path, Any]]:
+    """A notebook of ``cells`` in a fresh JupyterLab, its page open with the kernel idle;
+    yields (its folder, the page). A failure leaves a screenshot in test-artifacts."""
+    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as tmp:
+        root = Path(tmp) / "root"
+        root.mkdir()
+        nb = nbformat.v4.new_notebook()
+        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+        nb.cells = [nbformat.v4.new_code_cell(c) for c in cells]
+        nbformat.write(nb, root / f"{name}.ipynb")
+        app = JupyterApp("lab", root, kernel_env(replay))
+        try:
+            with browser_context(root.parent / f"profile-{name}") as context:
+                page = context.new_page()
+                try:
+                    page.goto(app.url(f"{name}.ipynb"))
+                    wait_kernel_idle(app, page)
+                    yield root, page
+                except Exception:
+                    _screenshot(page, f"FAILED-{request.node.name}.png")
+                    raise
+        finally:
+            app.stop()
 
 
 def _stream_and_check(page: Any) -> None:
@@ -249,50 +278,32 @@ def test_page_reloaded_mid_stream_shows_the_answer(
         ]
     else:
         cells = ["%load_ext claude_nb", "%%claude\nreload"]
-    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as tmp:
-        root = Path(tmp) / "root"
-        root.mkdir()
-        nb = nbformat.v4.new_notebook()
-        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-        nb.cells = [nbformat.v4.new_code_cell(c) for c in cells]
-        nbformat.write(nb, root / "reload.ipynb")
-        app = JupyterApp("lab", root, kernel_env(replay))
-        try:
-            with browser_context(root.parent / "profile-reload") as context:
-                page = context.new_page()
-                try:
-                    page.goto(app.url("reload.ipynb"))
-                    wait_kernel_idle(app, page)
-                    replay.queue(message_script([{"type": "text", "text": "\n\n".join(paragraphs)}], pace=0.03))
-                    run_all_cells(page)
-                    page.wait_for_selector(".jp-OutputArea .cnb-live-root .cnb-answer p", timeout=30_000)
-                    page.keyboard.press("Control+s")
-                    saved, save_deadline = root / "reload.ipynb", time.monotonic() + 20
-                    while "widget-view" not in saved.read_text() and time.monotonic() < save_deadline:
-                        page.wait_for_timeout(200)
-                    page.reload()
-                    seen: list[tuple[int, str]] = []
-                    deadline = time.monotonic() + 60
-                    while time.monotonic() < deadline:
-                        got = page.evaluate(RELOADED_ANSWER)
-                        if got:
-                            seen.append((len(got[0]), got[1]))
-                            if got[1] == "done":
-                                break
-                        page.wait_for_timeout(200)
-                    assert seen and seen[-1][1] == "done", f"no final answer after the reload: {seen[-5:]}"
-                    text = page.evaluate(RELOADED_ANSWER)[0]
-                    assert text.startswith("Paragraph 0:") and "Paragraph 39:" in text
-                    assert text.count("Paragraph") == len(paragraphs)
-                    if how == "async":
-                        growing = {n for n, status in seen if status == "streaming"}
-                        assert len(growing) >= 3, f"the reloaded page did not follow the stream: {seen[:10]}"
-                    _screenshot(page, f"lab-reloaded-{how}.png")
-                except Exception:
-                    _screenshot(page, f"FAILED-{request.node.name}.png")
-                    raise
-        finally:
-            app.stop()
+    with one_off_notebook(replay, request, "reload", cells) as (root, page):
+        replay.queue(message_script([{"type": "text", "text": "\n\n".join(paragraphs)}], pace=0.03))
+        run_all_cells(page)
+        page.wait_for_selector(".jp-OutputArea .cnb-live-root .cnb-answer p", timeout=30_000)
+        page.keyboard.press("Control+s")
+        saved, save_deadline = root / "reload.ipynb", time.monotonic() + 20
+        while "widget-view" not in saved.read_text() and time.monotonic() < save_deadline:
+            page.wait_for_timeout(200)
+        page.reload()
+        seen: list[tuple[int, str]] = []
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            got = page.evaluate(RELOADED_ANSWER)
+            if got:
+                seen.append((len(got[0]), got[1]))
+                if got[1] == "done":
+                    break
+            page.wait_for_timeout(200)
+        assert seen and seen[-1][1] == "done", f"no final answer after the reload: {seen[-5:]}"
+        text = page.evaluate(RELOADED_ANSWER)[0]
+        assert text.startswith("Paragraph 0:") and "Paragraph 39:" in text
+        assert text.count("Paragraph") == len(paragraphs)
+        if how == "async":
+            growing = {n for n, status in seen if status == "streaming"}
+            assert len(growing) >= 3, f"the reloaded page did not follow the stream: {seen[:10]}"
+        _screenshot(page, f"lab-reloaded-{how}.png")
 
 
 GAP_CELLS = [
@@ -384,38 +395,20 @@ def test_a_tool_call_shows_pending_then_running_then_its_result(
     it runs while the notebook's function runs, then shows the result; the answer goes on."""
     from claude_nb.replay._tool_scenarios import call_tool
 
-    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as tmp:
-        root = Path(tmp) / "root"
-        root.mkdir()
-        nb = nbformat.v4.new_notebook()
-        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-        nb.cells = [nbformat.v4.new_code_cell(c) for c in TOOL_CELLS]
-        nbformat.write(nb, root / "tools.ipynb")
-        app = JupyterApp("lab", root, kernel_env(replay))
-        try:
-            with browser_context(root.parent / "profile-tools") as context:
-                page = context.new_page()
-                try:
-                    page.goto(app.url("tools.ipynb"))
-                    wait_kernel_idle(app, page)
-                    page.evaluate(TOOL_ROWS)
-                    schema = {"properties": {"suite": {"type": "string"}}, "required": ["suite"]}
-                    first = {"model": "m", "tools": [{"name": "run_tests", "input_schema": schema}]}
-                    script = call_tool(first)
-                    script.pace = 0.04  # slow enough to see the input stream in
-                    replay.queue(script)
-                    run_all_cells(page)
-                    page.wait_for_function(FINAL, timeout=60_000)
-                    seen = set(page.evaluate("[...window.__cnbTools.classes]"))
-                    assert {"cnb-tool-pending", "cnb-tool-running"} <= seen, seen
-                    out = page.locator(".jp-OutputArea .cnb")
-                    row = out.locator("tr[data-tool-id='toolu_call_01']")
-                    assert row.count() == 1 and "Zürich: 12 passed" in row.inner_text()
-                    assert "done" in row.inner_text()
-                    assert "Zürich: 12 passed" in out.locator(".cnb-answer").inner_text()
-                    _screenshot(page, "lab-tool-loop.png")
-                except Exception:
-                    _screenshot(page, f"FAILED-{request.node.name}.png")
-                    raise
-        finally:
-            app.stop()
+    with one_off_notebook(replay, request, "tools", TOOL_CELLS) as (_root, page):
+        page.evaluate(TOOL_ROWS)
+        schema = {"properties": {"suite": {"type": "string"}}, "required": ["suite"]}
+        first = {"model": "m", "tools": [{"name": "run_tests", "input_schema": schema}]}
+        script = call_tool(first)
+        script.pace = 0.04  # slow enough to see the input stream in
+        replay.queue(script)
+        run_all_cells(page)
+        page.wait_for_function(FINAL, timeout=60_000)
+        seen = set(page.evaluate("[...window.__cnbTools.classes]"))
+        assert {"cnb-tool-pending", "cnb-tool-running"} <= seen, seen
+        out = page.locator(".jp-OutputArea .cnb")
+        row = out.locator("tr[data-tool-id='toolu_call_01']")
+        assert row.count() == 1 and "Zürich: 12 passed" in row.inner_text()
+        assert "done" in row.inner_text()
+        assert "Zürich: 12 passed" in out.locator(".cnb-answer").inner_text()
+        _screenshot(page, "lab-tool-loop.png")
