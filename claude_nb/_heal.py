@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from ._math import in_open_math
+
 _FENCE_OPEN = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _SETEXT_TAIL = re.compile(r"\n {0,3}(?:-+|=+) *$")
 _LONE_BULLET_TAIL = re.compile(r"(?:^|\n) {0,3}(?:[-+*]|\d{1,9}[.)]?) *$")
@@ -32,7 +34,7 @@ def in_open_fence(src: str) -> bool:
     return len(rest) < 2 or not closing.search(rest[1])
 
 
-_SPECIAL = re.compile(r"\\.|`+|\*\*|__|~~|\*|_")
+_SPECIAL = re.compile(r"\\\(|\\.|`+|\$\$?|\*\*|__|~~|\*|_")
 
 
 def _open_markers(line: str) -> list[str]:
@@ -48,7 +50,24 @@ def _open_markers(line: str) -> list[str]:
         if i < code_end:
             continue
         token = match.group(0)
+        if token == "\\(":
+            end = line.find("\\)", match.end())
+            if end < 0:
+                return stack  # an open formula: what follows is TeX, not markers
+            code_end = end + 2
+            continue
         if token[0] == "\\":
+            continue
+        if token[0] == "$":
+            # Nearly the math rules' test for an opening dollar (no space after it, no digit
+            # before it); a digit after it is taken for a price here, not a formula.
+            after = line[match.end() : match.end() + 1]
+            if not after or after.isspace() or after.isdigit() or (i and line[i - 1].isdigit()):
+                continue
+            end = line.find(token, match.end())
+            if end < 0:
+                return stack
+            code_end = end + len(token)
             continue
         if token[0] == "`":
             end = line.find(token, match.end())
@@ -74,6 +93,10 @@ def heal(src: str) -> str:
     """Return ``src`` with its unfinished tail closed or hidden, for rendering only."""
     if not src or in_open_fence(src):
         return src
+    if in_open_math(src):
+        # A formula being typed shows as its source; half of its closing delimiter
+        # would close it wrongly for a frame (``$$x$`` reads as ``$`` + ``$x$``).
+        return src[:-1] if src.endswith(("$", "\\")) and not src.endswith("$$") else src
     # A trailing line of only '-' or '=' may be a setext underline or a list bullet
     # being typed; a lone bullet or list number is not content yet.
     src = _SETEXT_TAIL.sub("", src)

@@ -27,9 +27,10 @@ _REFERENCE_DEFINITION = re.compile(r"^ {0,3}\[[^\]\n]+\]:", re.MULTILINE)
 # little punctuation with no markdown meaning, the previous render ended in plain
 # text, and the last line's content starts with a letter (so no block marker can be
 # completed by the addition), the new HTML is the old HTML with the text inserted
-# before its trailing closing tags: no parse needed. Property tests check this
+# before its trailing closing tags: no parse needed. A dollar is never safe: it
+# may close a formula. Property tests check this
 # against the one-shot render at every prefix.
-_SAFE_SUFFIX = re.compile(r"(?:[^\W_]|[ ,.:?'!()/\"%$+=@-])*(?:[^\W_]|[,.:?'!])\Z")
+_SAFE_SUFFIX = re.compile(r"(?:[^\W_]|[ ,.:?'!()/\"%+=@-])*(?:[^\W_]|[,.:?'!])\Z")
 _SAFE_END = re.compile(r"[^\W_]|[,.:?'!]")
 _PLAIN_LINE = re.compile(r"(?: {0,3}(?:[-+*]|\d{1,9}[.)]) +| {0,3}> ?| {0,3}#{1,6} +)*[A-Za-z]")
 _TAG_NAME = re.compile(r"[a-z0-9]+")

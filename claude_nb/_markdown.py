@@ -11,6 +11,7 @@ from typing import Any
 
 from markdown_it import MarkdownIt
 from markdown_it.renderer import RendererHTML
+from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 from markdown_it.utils import EnvType, OptionsDict
 from mdit_py_plugins.tasklists import tasklists_plugin
@@ -20,6 +21,7 @@ from pygments.lexer import Lexer
 from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
+from ._math import use_math
 from ._safety import Sanitizer, host_of, image_kind, link_allowed
 
 _FORMATTER = HtmlFormatter(nowrap=True)
@@ -48,6 +50,15 @@ def _highlight(code: str, lang: str, _attrs: str) -> str:
     return str(pygments_highlight(code, lexer, _FORMATTER))
 
 
+def _align_cells_left(state: StateCore) -> None:
+    """A column the separator row does not align reads left, as markdown means it;
+    JupyterLab's output CSS right-aligns table cells, and a style the snapshot ships
+    is not applied everywhere (untrusted notebooks, nbconvert), so say it per cell."""
+    for token in state.tokens:
+        if token.type in ("th_open", "td_open") and not token.attrGet("style"):
+            token.attrSet("style", "text-align:left")
+
+
 def _valid_link(url: str) -> bool:
     """Links and images share markdown-it's check; inline raster images pass here and
     ``_render_image`` / the sanitizer keep ``data:`` out of every ``href``."""
@@ -72,6 +83,8 @@ class MarkdownRenderer:
         self.allow_remote_images = allow_remote_images
         md = MarkdownIt("js-default", {"html": False, "linkify": False, "highlight": _highlight})
         md.use(tasklists_plugin)
+        use_math(md)
+        md.core.ruler.push("cnb_table_align", _align_cells_left)
         md.validateLink = _valid_link  # type: ignore[method-assign]
         # markdown-it binds a rule as a method of its renderer: hand it plain functions.
         md.add_render_rule("image", lambda r, *a: self._render_image(r, *a))

@@ -93,13 +93,22 @@ def extra_html(state: StreamState) -> str:
     return "".join(out)
 
 
-def footer_text(state: StreamState, now: float) -> str:
+def _thinking_now(state: StreamState) -> bool:
+    return state.status == "streaming" and any(b.type == "thinking" and not b.closed for b in state.blocks)
+
+
+def _footer_parts(state: StreamState, now: float) -> tuple[list[str], int]:
+    """The footer's phrases, and which one is the elapsed time (-1: none); the live
+    view keeps that one ticking on the page while the stream is silent."""
     usage = state.total_usage
-    parts = [state.model or "claude", state.status]
     streaming = state.status in ("waiting", "streaming")
+    # While a thinking block is open the footer says so, as the pane's label does.
+    parts = [state.model or "claude", "thinking" if _thinking_now(state) else state.status]
     if streaming:
         # Output tokens arrive only with message_delta at the end; count characters meanwhile.
         parts.append(f"{_n(len(state.text))} chars")
+        if state.thinking_chars:
+            parts.append(f"{_n(state.thinking_chars)} thinking chars")
         if usage:
             parts.append(f"{_n(usage.get('input_tokens') or 0)} in tokens")
     elif usage:
@@ -111,8 +120,10 @@ def footer_text(state: StreamState, now: float) -> str:
         parts.append(tokens)
     if state.started_at is not None and state.first_token_at is not None:
         parts.append(f"first token {state.first_token_at - state.started_at:.2f} s")
+    elapsed = -1
     if state.started_at is not None:
         end = state.ended_at if state.ended_at is not None else now
+        elapsed = len(parts)
         parts.append(f"{end - state.started_at:.1f} s")
         if state.ended_at is not None and state.first_token_at is not None:
             span = state.ended_at - state.first_token_at
@@ -128,9 +139,24 @@ def footer_text(state: StreamState, now: float) -> str:
         parts.append(state.notice)
     if state.error:
         parts.append(state.error)
-    return " · ".join(parts)
+    return parts, elapsed
+
+
+def footer_text(state: StreamState, now: float) -> str:
+    return " · ".join(_footer_parts(state, now)[0])
+
+
+def elapsed(state: StreamState, now: float) -> float | None:
+    """Seconds since the request, while it runs: the page counts on from here."""
+    if state.started_at is None or state.ended_at is not None or state.status not in ("waiting", "streaming"):
+        return None
+    return round(now - state.started_at, 3)
 
 
 def footer_html(state: StreamState, now: float) -> str:
     # The status is a class: the sanitizer keeps classes, not data attributes.
-    return f'<div class="cnb-footer cnb-status-{state.status}">{html.escape(footer_text(state, now))}</div>'
+    parts, at = _footer_parts(state, now)
+    shown = [html.escape(p) for p in parts]
+    if at >= 0 and elapsed(state, now) is not None:
+        shown[at] = f'<span class="cnb-elapsed">{shown[at]}</span>'
+    return f'<div class="cnb-footer cnb-status-{state.status}">{" · ".join(shown)}</div>'

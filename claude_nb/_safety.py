@@ -14,6 +14,8 @@ from urllib.parse import urlsplit
 
 import nh3
 
+from ._math import MATH_ATTRIBUTES, MATH_TAGS
+
 _RASTER_DATA = re.compile(r"^data:image/(?:png|jpeg|jpg|gif|webp);base64,[a-z0-9+/=\s]*$", re.IGNORECASE)
 _LINK_SCHEMES = ("http:", "https:", "mailto:")
 _CONTROL = re.compile(r"[\x00-\x20\x7f-\x9f]+")
@@ -76,6 +78,7 @@ _ATTRIBUTES = {
     "ol": {"start"},
     "input": {"type", "checked", "disabled"},
     "details": {"open"},
+    **{tag: set(MATH_ATTRIBUTES) for tag in MATH_TAGS},
 }
 
 
@@ -110,7 +113,7 @@ class Sanitizer:
     def __init__(self, *, allow_remote_images: bool = False) -> None:
         self.allow_remote_images = allow_remote_images
         self._cleaner = nh3.Cleaner(
-            tags=set(ALLOWED_TAGS),
+            tags=set(ALLOWED_TAGS | MATH_TAGS),
             clean_content_tags={"script", "style", "noscript", "template", "textarea", "title"},
             attributes={k: set(v) for k, v in _ATTRIBUTES.items()},
             attribute_filter=self._filter,
@@ -128,6 +131,8 @@ class Sanitizer:
             if tag == "img" and (kind == "inline" or (kind == "remote" and self.allow_remote_images)):
                 return value
             return None
+        if attr in ("class", "title") and tag in MATH_TAGS:
+            return None  # TeX's \\class and tooltips have no business in a formula
         if attr == "class":
             kept = [c for c in value.split() if _CLASS_TOKEN.match(c)]
             return " ".join(kept) or None

@@ -47,7 +47,6 @@ from ._transport import without_helper
 
 _FRONTEND = Path(__file__).parent / "_frontend"
 _URGENT = frozenset({"content_block_stop", "message_start", NOTICE, RESUME, TOOL, TURN, NOTE})
-_FOOTER_EVERY = 1.0  # seconds between footer refreshes while streaming (elapsed time ticks)
 
 
 class StreamView(anywidget.AnyWidget):
@@ -83,8 +82,6 @@ class StreamView(anywidget.AnyWidget):
         self._block_pieces: dict[str, str] = {}
         self._seq = -1
         self._flushed_version = -1
-        self._footer_at = 0.0
-        self._footer_key: tuple[Any, ...] = ()
         self._message: anthropic.types.Message | None = None
         self._display_id = "cnb-" + uuid.uuid4().hex
         self._displayed = False
@@ -390,11 +387,10 @@ class StreamView(anywidget.AnyWidget):
             **self._block_pieces,
             "st": state.status,
         }
-        footer_key = (state.status, state.notice, len(state.resumes))
-        if reset or final or footer_key != self._footer_key or now - self._footer_at >= _FOOTER_EVERY:
-            self._footer_key = footer_key
-            pieces["foot"] = self._renderer.sanitizer.clean(_pieces.footer_html(state, now))
-            self._footer_at = now
+        # The footer rides on every frame, so its counts never lag the text it sits
+        # under; the page ticks its elapsed time on between frames (``el``).
+        pieces["foot"] = self._renderer.sanitizer.clean(_pieces.footer_html(state, now))
+        pieces["el"] = _pieces.elapsed(state, now)
         for key, value in pieces.items():
             if reset or self._sent.get(key) != value:
                 msg[key] = value

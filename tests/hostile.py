@@ -110,8 +110,6 @@ MARKDOWN_SPECIFIC = [
     '```js" onload="window.__pwned=1\ncode\n```',
     "```<script>window.__pwned=1</script>\ncode\n```",
     "```python onerror=window.__pwned=1\nprint('visible')\n```",
-    "$<img src=x onerror=window.__pwned=1>$",
-    "$$\\href{javascript:window.__pwned=1}{x}$$",
     "| <script>window.__pwned=1</script> | [x](javascript:window.__pwned=1) |\n|---|---|\n"
     "| <img src=x onerror=window.__pwned=1> | b |",
     '[x](https://ok.example "title\\" onmouseover=\\"window.__pwned=1")',
@@ -133,12 +131,34 @@ MARKDOWN_SPECIFIC = [
     "> <iframe src=javascript:window.__pwned=1>",
 ]
 
+MATH = [
+    "$<img src=x onerror=window.__pwned=1>$",
+    "$$\\href{javascript:window.__pwned=1}{x}$$",
+    "$\\href{javascript:window.__pwned=1}{click}$",
+    "\\(\\url{javascript:window.__pwned=1}\\)",
+    "$$\\style{background:url(javascript:window.__pwned=1)}{x}$$",
+    "$\\class{cnb-tool-error}{x}$",
+    "\\[\\htmlClass{x}{y} \\htmlId{a}{b} \\htmlStyle{color:red}{c} \\htmlData{on=1}{d}\\]",
+    "$\\text{<script>window.__pwned=1</script>}$",
+    "$\\text{<img src=x onerror=window.__pwned=1>}$",
+    "\\(<img src=x onerror=window.__pwned=1>\\)",
+    "$$\\mathtip{x}{<img src=x onerror=window.__pwned=1>}$$",
+    "$\\toggle{a}{b}\\endtoggle$ $\\require{html}$ $\\unicode{60}script$",
+    "$\\includegraphics{https://evil.example/x.png}$",
+    "$\\mathcolor{red}{x} \\color{url(javascript:1)}{y}$",
+    "$$\\begin{array}{c}<svg onload=window.__pwned=1>\\end{array}$$",
+    "$\\operatorname{<iframe src=javascript:window.__pwned=1>}$",
+    "$\\frac{a}{\\text{&lt;script&gt;}}$",
+    "$x$<img src=x onerror=window.__pwned=1>$y$",
+    "$\\mathrm{</math><img src=x onerror=window.__pwned=1>}$",
+]
+
 
 def corpus() -> list[str]:
     payloads = list(RAW_TAGS)
     for url in URLS:
         payloads += [f"[link]({url})", f"![img]({url})", f"<{url}>", f"[ref][u]\n\n[u]: {url}", f'[t]({url} "t")']
-    payloads += REMOTE_IMAGES + MARKDOWN_SPECIFIC
+    payloads += REMOTE_IMAGES + MARKDOWN_SPECIFIC + MATH
     return payloads
 
 
@@ -153,7 +173,10 @@ SCRIPT_CAPABLE = {
     "embed",
     "applet",
     "svg",
-    "math",
+    "semantics",
+    "annotation",
+    "annotation-xml",
+    "maction",
     "style",
     "link",
     "meta",

@@ -130,6 +130,13 @@ BLOCKS = st.sampled_from(
         "- a\n- b\n\n- c loose now\n",
         "- top\n  - nested one\n\n  - nested loose\n- top two\n",
         "10. ten\n11. eleven\n",
+        "Inline $E = mc^2$ and \\(a_1 + b^2\\) in words.\n",
+        "$$\n\\int_0^1 x^2\\,dx\n$$\n",
+        "\\[\n\\frac{a}{b}\n\\]\n",
+        "Prices $5 and $10 stay text.\n",
+        "Display $$x_{i}*y_{j}$$ inside a line.\n",
+        "Broken $\\frac{a}{$ formula and *em*.\n",
+        "- item with $x^2$ math\n- and \\(y\\)\n",
     ]
 )
 

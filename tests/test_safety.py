@@ -15,7 +15,7 @@ from claude_nb._markdown import MarkdownRenderer
 from claude_nb.replay import message_script
 
 from .conftest import SENTINEL_KEY, Kernel
-from .hostile import corpus, problems, strip_own_style, visible_text
+from .hostile import MATH, corpus, problems, strip_own_style, visible_text
 from .test_view import Frontend, RecordingView
 
 R = MarkdownRenderer()
@@ -36,7 +36,24 @@ def test_rendered_payload_is_inert_and_visible(payload: str) -> None:
     assert problems(out) == [], out
     seen = visible_text(out)
     assert seen.strip(), f"payload vanished: {payload!r} -> {out!r}"
+    if payload in MATH:
+        # Typeset, a macro's name is gone and its letters are one identifier each.
+        assert "<math" in out or "cnb-math-error" in out, out
+        assert re.sub(r"\W", "", seen), out
+        return
     assert _words(seen) & _words(payload), f"payload text not visible: {payload!r} -> {seen!r}"
+
+
+def test_math_markup_is_presentation_only() -> None:
+    """Every element inside a formula is presentation MathML; no attribute can link or style."""
+    from claude_nb._math import MATH_ATTRIBUTES, MATH_TAGS
+
+    for payload in MATH:
+        out = R.render(payload)
+        for tag, attrs in re.findall(r"<(m[a-z]*|none)\b([^>]*)>", out):
+            assert tag in MATH_TAGS, (tag, out)
+            for name in re.findall(r"([a-z:-]+)=", attrs):
+                assert name in MATH_ATTRIBUTES, (name, out)
 
 
 def _hostile_events(payload: str) -> list[dict[str, Any]]:

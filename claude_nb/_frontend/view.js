@@ -1,6 +1,6 @@
 // claude_nb live view. The kernel sends one message per frame:
 //   {seq, reset?, a?: pane, th?: pane, tl?: thinkingLabel, tk?: thinkingLive,
-//    tools?: html, extra?: html, foot?: html, st?: status}
+//    tools?: html, extra?: html, foot?: html, el?: elapsed seconds | null, st?: status}
 // pane = {f?: [frozen html...], m?: move the first m units of live into frozen,
 //         k: keep (UTF-16 units of the remaining live html), t: tail, n: new live length}
 // State lives once per model (this factory runs once per model) so a second or late
@@ -10,12 +10,25 @@ export default () => {
     seq: -1,
     panes: { a: { frozen: [], live: "" }, th: { frozen: [], live: "" } },
     tl: "", tk: false, rd: "", tools: "", extra: "", foot: "", st: "waiting",
-    views: new Set(),
+    el: null, elAt: 0,
+    views: new Set(), ticks: new Set(),
   };
   let model = null;
+  let ticker = null;
 
   function requestSync() {
     if (model) model.send({ type: "sync" });
+  }
+
+  // Elapsed time counts on in the page while the stream is silent (a long thinking
+  // pause, a stall): one timer per model, no kernel message per tick.
+  function elapsedText() {
+    return (state.el + (performance.now() - state.elAt) / 1000).toFixed(1) + " s";
+  }
+  function setTicker() {
+    const running = typeof state.el === "number";
+    if (running && !ticker) ticker = setInterval(() => { for (const tick of state.ticks) tick(); }, 200);
+    if (!running && ticker) { clearInterval(ticker); ticker = null; }
   }
 
   function applyPane(name, p, reset) {
@@ -35,9 +48,11 @@ export default () => {
       if (msg[name]) ok = applyPane(name, msg[name], msg.reset) && ok;
       else if (msg.reset) { state.panes[name] = { frozen: [], live: "" }; }
     }
-    for (const key of ["tl", "tk", "rd", "tools", "extra", "foot", "st"]) {
+    for (const key of ["tl", "tk", "rd", "tools", "extra", "foot", "st", "el"]) {
       if (key in msg) state[key] = msg[key];
     }
+    if ("el" in msg) state.elAt = performance.now();
+    setTicker();
     state.seq = msg.seq;
     if (!ok) { state.seq = -1; requestSync(); }
     for (const draw of state.views) draw();
@@ -65,10 +80,44 @@ export default () => {
     return dom;
   }
 
+  // A copy button on each finished code block. Added by the page only: the HTML the
+  // kernel sends (and the saved snapshot) holds no button and no script.
+  async function copyText(text) {
+    try { await navigator.clipboard.writeText(text); return true; } catch (_) { /* not a secure context */ }
+    const area = document.createElement("textarea");
+    area.value = text; area.setAttribute("readonly", ""); area.style.position = "fixed"; area.style.opacity = "0";
+    document.body.appendChild(area); area.select();
+    let ok = false;
+    try { ok = document.execCommand("copy"); } catch (_) { ok = false; }
+    area.remove();
+    return ok;
+  }
+  function addCopyButtons(fragment) {
+    for (const pre of fragment.querySelectorAll("pre")) {
+      if (pre.closest(".cnb-tools")) continue;
+      const button = document.createElement("button");
+      button.type = "button"; button.className = "cnb-copy"; button.textContent = "Copy";
+      button.title = "Copy this code";
+      button.addEventListener("click", async () => {
+        const code = pre.querySelector("code");
+        const ok = await copyText((code || pre).textContent);
+        button.textContent = ok ? "Copied" : "Copy failed";
+        setTimeout(() => { button.textContent = "Copy"; }, 1500);
+      });
+      pre.classList.add("cnb-has-copy");
+      pre.prepend(button);
+    }
+  }
+  function appendHtml(container, html) {
+    const fragment = document.createRange().createContextualFragment(html);
+    addCopyButtons(fragment);
+    container.appendChild(fragment);
+  }
+
   function drawPane(d, pane) {
     if (pane.frozen.length < d.count) { d.frozen.innerHTML = ""; d.count = 0; }
     if (pane.frozen.length > d.count) {
-      d.frozen.insertAdjacentHTML("beforeend", pane.frozen.slice(d.count).join(""));
+      appendHtml(d.frozen, pane.frozen.slice(d.count).join(""));
       d.count = pane.frozen.length;
     }
     if (d.html !== pane.live) { d.live.innerHTML = pane.live; d.html = pane.live; }
@@ -98,12 +147,23 @@ export default () => {
         setOnce(dom, "rd", dom.rd, state.rd);
         setOnce(dom, "extra", dom.extra, state.extra);
         setOnce(dom, "tools", dom.tools, state.tools);
-        setOnce(dom, "foot", dom.foot, state.foot);
+        if (dom.last.foot !== state.foot) {
+          dom.foot.innerHTML = state.foot; dom.last.foot = state.foot;
+          dom.elapsed = dom.foot.querySelector(".cnb-elapsed");
+        }
+        tick();
         dom.root.dataset.status = state.st;
       };
+      const tick = () => {
+        if (dom.elapsed && typeof state.el === "number") {
+          const text = elapsedText();
+          if (dom.elapsed.textContent !== text) dom.elapsed.textContent = text;
+        }
+      };
       state.views.add(draw);
+      state.ticks.add(tick);
       draw();
-      return () => state.views.delete(draw);
+      return () => { state.views.delete(draw); state.ticks.delete(tick); };
     },
   };
 };

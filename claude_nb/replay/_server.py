@@ -136,6 +136,9 @@ class _Handler(BaseHTTPRequestHandler):
                     pending += f"event: {step.name}\ndata: {json.dumps(step.data)}\n\n".encode()
                     if pace or rng.random() < 0.35:
                         pending = self._send_some(pending, rng, keep_tail=not pace)
+                    owner = self.server.owner
+                    if owner.first_text_sent_at is None and _is_text_delta(step.data):
+                        owner.first_text_sent_at = time.time()
                     if pace:
                         time.sleep(pace)
                     continue
@@ -175,6 +178,11 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 _ERROR_STATUS = {"overloaded_error": 529, "api_error": 500, "rate_limit_error": 429, "invalid_request_error": 400}
+
+
+def _is_text_delta(data: Any) -> bool:
+    delta = data.get("delta") if isinstance(data, dict) else None
+    return isinstance(delta, dict) and delta.get("type") == "text_delta"
 
 
 def fold_steps(steps: list[Step]) -> dict[str, Any] | Rejection:
@@ -236,6 +244,9 @@ class ReplayServer:
         self._lock = threading.Lock()
         self._stalled = threading.Event()
         self.requests: list[RecordedRequest] = []
+        self.first_text_sent_at: float | None = None
+        """Wall-clock time the first text delta went out (set it to None to measure again):
+        the browser benchmark measures from here to the first paint."""
         self._httpd = _Server(("127.0.0.1", 0), _Handler)
         self._httpd.owner = self
         self._thread: threading.Thread | None = None

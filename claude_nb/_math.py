@@ -1,0 +1,192 @@
+"""TeX math in answers, typeset in the kernel as MathML.
+
+MathML is native to every browser Jupyter runs in, so the live view, a saved
+notebook, an untrusted notebook and nbconvert's HTML all show typeset math with no
+script (MathJax is not loaded for widget or untrusted output). Parsing is
+mdit-py-plugins' ``dollarmath`` (``$…$``, ``$$…$$``, with the currency rules: no
+space inside the dollars, no digit after the closing one, so ``$5 and $10`` stays
+text) and ``texmath`` with bracket delimiters (``\\(…\\)``, ``\\[…\\]``); conversion
+is latex2mathml, a maintained pure-Python converter. A formula it rejects becomes a
+code span of its source, never an error. The output still passes the sanitizer,
+whose MathML allowlist (below) holds presentation elements and attributes that
+cannot carry a link, a style or a script.
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import re
+from collections.abc import Callable, Sequence
+
+from latex2mathml.converter import convert
+from markdown_it import MarkdownIt
+from markdown_it.renderer import RendererHTML
+from markdown_it.rules_block import StateBlock
+from markdown_it.token import Token
+from markdown_it.utils import EnvType, OptionsDict
+from mdit_py_plugins.dollarmath import dollarmath_plugin
+from mdit_py_plugins.texmath import texmath_plugin
+
+MATH_TAGS = frozenset(
+    {
+        "math",
+        "menclose",
+        "merror",
+        "mfrac",
+        "mi",
+        "mmultiscripts",
+        "mn",
+        "mo",
+        "mover",
+        "mpadded",
+        "mphantom",
+        "mprescripts",
+        "mroot",
+        "mrow",
+        "ms",
+        "mspace",
+        "msqrt",
+        "mstyle",
+        "msub",
+        "msubsup",
+        "msup",
+        "mtable",
+        "mtd",
+        "mtext",
+        "mtr",
+        "munder",
+        "munderover",
+        "none",
+    }
+)
+"""Presentation MathML only: no ``semantics``/``annotation-xml`` (which can hold
+HTML), no ``maction`` (an event target), no ``href`` anywhere."""
+
+MATH_ATTRIBUTES = frozenset(
+    {
+        "accent",
+        "accentunder",
+        "close",
+        "columnalign",
+        "columnlines",
+        "columnspacing",
+        "depth",
+        "display",
+        "displaystyle",
+        "fence",
+        "form",
+        "frame",
+        "height",
+        "largeop",
+        "linethickness",
+        "lspace",
+        "mathbackground",
+        "mathcolor",
+        "mathsize",
+        "mathvariant",
+        "maxsize",
+        "minsize",
+        "movablelimits",
+        "notation",
+        "open",
+        "rowalign",
+        "rowlines",
+        "rowspacing",
+        "rspace",
+        "scriptlevel",
+        "separator",
+        "separators",
+        "stretchy",
+        "symmetric",
+        "voffset",
+        "width",
+    }
+)
+
+_MATH_TOKENS = ("math_inline", "math_inline_double", "math_block", "math_block_label", "math_block_eqno")
+_DISPLAY_TOKENS = frozenset({"math_inline_double", "math_block", "math_block_label", "math_block_eqno"})
+_ANGLE = re.compile(r"[<>]")
+_TEXT_ARG = re.compile(r"\\(?:text\w*|mbox|hbox)\s*\{[^{}]*\}")
+_LT, _GT = "\ue000", "\ue001"
+"""Stand-ins for angle brackets inside ``\\text{…}``, which the converter copies
+through unescaped; they become entities after conversion."""
+
+
+@functools.lru_cache(maxsize=512)
+def to_mathml(latex: str, display: bool) -> str:
+    """MathML for one formula, or its source as code when the converter refuses it.
+
+    Cached: the live block is rendered again on every frame, and a formula in it is
+    the same string each time."""
+    source = latex.strip()
+    if not source:
+        return ""
+    # The converter copies \text{…} through unescaped: no angle bracket may reach it
+    # raw. In text they become stand-ins, in math the TeX symbols for the relations.
+    safe = _TEXT_ARG.sub(lambda m: m.group(0).replace("<", _LT).replace(">", _GT), source)
+    safe = _ANGLE.sub(lambda m: r" \lt " if m.group(0) == "<" else r" \gt ", safe)
+    try:
+        mathml = str(convert(safe, display="block" if display else "inline"))
+    except Exception:
+        # latex2mathml raises many kinds of errors on malformed TeX: all mean "show the source".
+        return f'<code class="cnb-math-error" title="not typeset">{html.escape(source)}</code>'
+    return mathml.replace(_LT, "&lt;").replace(_GT, "&gt;")
+
+
+def _render_math(renderer: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+    token = tokens[idx]
+    display = token.type in _DISPLAY_TOKENS
+    mathml = to_mathml(token.content, display)
+    if token.type.startswith("math_block"):
+        return f'<div class="cnb-math">{mathml}</div>\n'
+    return mathml
+
+
+def _with_map(fn: Callable[[StateBlock, int, int, bool], bool]) -> Callable[[StateBlock, int, int, bool], bool]:
+    """texmath's block tokens carry no source lines; the incremental renderer finds
+    block boundaries by them, so record the lines the rule consumed."""
+
+    def rule(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+        count = len(state.tokens)
+        matched = fn(state, start, end, silent)
+        if matched and not silent and len(state.tokens) > count and state.tokens[-1].map is None:
+            state.tokens[-1].map = [start, state.line]
+        return matched
+
+    return rule
+
+
+def use_math(md: MarkdownIt) -> None:
+    """Teach ``md`` the four delimiters and render every math token as MathML."""
+    md.use(dollarmath_plugin, allow_space=False, allow_digits=False, allow_labels=False, double_inline=True)
+    before = {id(rule) for rule in md.block.ruler.__rules__}
+    md.use(texmath_plugin, delimiters="brackets")
+    for rule in md.block.ruler.__rules__:
+        if id(rule) not in before:
+            rule.fn = _with_map(rule.fn)
+    md.block.ruler.__cache__ = None
+    for name in _MATH_TOKENS:
+        md.add_render_rule(name, _render_math)
+
+
+_OPEN_DISPLAY = re.compile(r"\$\$|\\\[|\\\]")
+
+
+def in_open_math(src: str) -> bool:
+    """Whether ``src`` ends inside a display formula (``$$`` or ``\\[`` not closed yet).
+
+    Healing must not touch such a tail: ``x_{i}`` or ``a*b`` there is TeX, not an
+    emphasis marker waiting to be closed."""
+    if "$$" not in src and "\\[" not in src:
+        return False
+    open_ = False
+    for match in _OPEN_DISPLAY.finditer(src):
+        token = match.group(0)
+        if token == "$$":
+            open_ = not open_
+        elif token == "\\[":
+            open_ = True
+        else:
+            open_ = False
+    return open_

@@ -1,0 +1,91 @@
+"""Math typeset as MathML in the kernel: delimiters, currency, errors, and the tail of a
+formula still being streamed."""
+
+from __future__ import annotations
+
+import re
+
+from claude_nb._heal import heal
+from claude_nb._markdown import MarkdownRenderer
+from claude_nb._math import to_mathml
+from claude_nb.replay import message_script
+
+from .test_view import RecordingView
+
+R = MarkdownRenderer()
+
+EVERY_KIND = (
+    "Energy $E = mc^2$ and \\(a^2 + b^2 = c^2\\) inline.\n\n"
+    "$$\\int_0^1 x^2\\,dx = \\frac{1}{3}$$\n\n"
+    "\\[\\sum_{i=1}^{n} i = \\frac{n(n+1)}{2}\\]\n\n"
+    "It costs $5 and $10 per month.\n"
+)
+
+
+def test_every_delimiter_becomes_mathml() -> None:
+    out = R.render(EVERY_KIND)
+    assert out.count("<math") == 4
+    assert out.count('display="block"') == 2
+    assert "<mfrac>" in out and "<msup>" in out and "<msubsup>" in out
+    assert "It costs $5 and $10 per month." in out
+    assert "\\frac" not in out and "\\int" not in out
+
+
+def test_prices_stay_text() -> None:
+    for text in ("$5 and $10", "from $5-$10 a day", "pay $3.50, or $4 later", "$ 5 $"):
+        out = R.render(text)
+        assert "<math" not in out, text
+        assert text.replace("$ 5 $", "$ 5 $") in out
+
+
+def test_a_formula_the_converter_rejects_is_code() -> None:
+    out = R.render("Broken $\\frac{a}{$ here")
+    assert '<code class="cnb-math-error"' in out and "\\frac{a}{" in out
+    assert to_mathml("", False) == ""
+
+
+def test_math_inside_code_is_code() -> None:
+    out = R.render("`$x$` and\n\n```\n$$y$$\n```\n")
+    assert "<math" not in out and "$x$" in out and "$$y$$" in out
+
+
+def test_escaped_dollar_is_text() -> None:
+    assert "<math" not in R.render("not math \\$x$ here")
+
+
+def test_thinking_and_tables_typeset_too() -> None:
+    out = R.render("| f | value |\n|---|---|\n| $x^2$ | 4 |\n")
+    assert "<td><math" in out or "<math" in out.split("<td", 2)[1]
+
+
+_COMPLETE = re.compile(r"\$\$.+?\$\$|\$[^$\s][^$]*?\$(?!\d)|\\\(.+?\\\)|\\\[.+?\\\]", re.DOTALL)
+
+
+def test_an_unfinished_formula_shows_as_its_source() -> None:
+    """At every prefix of a stream: no formula is typeset before it is complete, no
+    half formula is taken for emphasis, and the converter never sees a fragment."""
+    text = (
+        "Energy $E = mc^2$ and $$\\int x_{i}*y_j\\,dx$$ then \\(a*b_c\\) and\n\n"
+        "$$\n\\frac{a}{b}\n$$\n\n\\[\n\\sum_i x_i\n\\]\ndone $5 or *$6*."
+    )
+    for cut in range(1, len(text) + 1):
+        prefix = text[:cut]
+        out = R.render(heal(prefix))
+        assert "cnb-math-error" not in out, prefix
+        assert "<em>" not in out or prefix.endswith(("*$6", "*$6*", "*$6*.")), prefix
+        assert "<strong>" not in out, prefix
+        assert out.count("<math") <= len(_COMPLETE.findall(prefix)), (prefix, out)
+    assert R.render(text).count("<math") == 5
+
+
+def test_the_view_sends_mathml_live_and_keeps_latex_in_markdown() -> None:
+    view = RecordingView()
+    for step in message_script([{"type": "text", "text": EVERY_KIND}], chunk=7).steps:
+        if step.kind == "event":
+            view.feed(step.data)
+    live = [m for m in view.sent if "<math" in str(m.get("a", ""))]
+    assert live, "MathML reaches the frontend in the frames"
+    assert view.to_html().count("<math") == 4
+    md = view._static_bundle()["text/markdown"]
+    assert "$E = mc^2$" in md and "\\(a^2 + b^2 = c^2\\)" in md
+    assert "$$\\int_0^1 x^2\\,dx = \\frac{1}{3}$$" in md and "\\[\\sum_{i=1}^{n}" in md
