@@ -26,12 +26,15 @@ import json
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import nbformat
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from claude_nb.replay import ReplayServer, message_script
+from claude_nb.replay._script import Step
 from tests.conftest import kernel_env
 from tests.jupyter_app import JupyterApp, browser_context, run_all_cells, wait_kernel_idle
 
@@ -39,6 +42,8 @@ from .answers import answer
 from .run import API_PACE, CHUNK
 
 ROOT = Path(__file__).resolve().parent
+TTFT = 0.6  # seconds before the stream starts, as the API takes before its first event
+GIVE_UP = 240  # seconds a page may take to show the whole answer before it is reported unfinished
 
 NAIVE = """\
 import time, anthropic
@@ -72,6 +77,10 @@ OBSERVE = """(first) => {
         && (n.matches(".cnb-answer, .jp-RenderedMarkdown, .jp-RenderedHTML")
             || n.querySelector(".cnb-answer, .jp-RenderedMarkdown, .jp-RenderedHTML"))))) return;
     b.updates.push(now - b.t0);
+    if (b.swapAt === undefined && records.some((r) => [...r.addedNodes].some((n) => n.nodeType === 1
+        && (n.matches(".cnb:not(.cnb-live-root)") || n.querySelector(".cnb:not(.cnb-live-root)"))))) {
+      b.swapAt = now - b.t0;
+    }
     if (b.firstPaint === null && cell.textContent.includes(first)) {
       b.firstPaint = 0;
       requestAnimationFrame(() => { b.firstPaint = performance.timeOrigin + performance.now(); });
@@ -81,11 +90,13 @@ OBSERVE = """(first) => {
 }"""
 
 
-def _notebook(root: Path, name: str, technique: str, model: str) -> None:
+def _notebook(root: Path, name: str, technique: str, model: str, seconds: float = 0.0) -> None:
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     if technique == "claude_nb":
         cells = ["%load_ext claude_nb\nimport claude_nb", "%%claude\nWrite the benchmark report."]
+    elif technique == "idle":
+        cells = ["import time", f"time.sleep({seconds})"]
     else:
         cells = [f"MODEL = {model!r}", NAIVE]
     nb.cells = [nbformat.v4.new_code_cell(c) for c in cells]
@@ -98,12 +109,19 @@ def _task_seconds(cdp: Any) -> float:
 
 
 def measure(
-    app: JupyterApp, context: Any, server: ReplayServer, technique: str, size: int, pace: float
+    app: JupyterApp,
+    context: Any,
+    server: ReplayServer,
+    technique: str,
+    size: int,
+    pace: float,
+    profile: bool = False,
+    idle_seconds: float = 0.0,
 ) -> dict[str, Any]:
     from claude_nb._config import default_model
 
     name = f"{technique}-{size}-{'paced' if pace else 'fast'}"
-    _notebook(app.root, name, technique, default_model())
+    _notebook(app.root, name, technique, default_model(), seconds=idle_seconds)
     text = answer(size)
     first = text.split("\n\n", 3)[2].split()[:3]  # the first words of the first paragraph
     page = context.new_page()
@@ -114,27 +132,50 @@ def measure(
         wait_kernel_idle(app, page)
         page.wait_for_timeout(1500)  # let the page settle after loading
         # Warm the kernel (imports) with the first cell alone, then measure the second.
-        server.queue(message_script([{"type": "text", "text": text}], chunk=CHUNK, pace=pace, ping_every=0))
+        if technique != "idle":
+            script = message_script([{"type": "text", "text": text}], chunk=CHUNK, pace=pace, ping_every=0)
+            # The API's time to first token: the page creates the view meanwhile, as it does live.
+            server.queue(replace(script, steps=[Step("sleep", seconds=TTFT), *script.steps]))
         server.first_text_sent_at = None
         page.evaluate(OBSERVE, " ".join(first))
+        if profile:
+            cdp.send("Profiler.enable")
+            cdp.send("Profiler.start")
         busy0, wall0 = _task_seconds(cdp), time.monotonic()
+        finished = True
         run_all_cells(page)
-        done = (
-            "() => document.querySelectorAll('.jp-Cell .jp-OutputArea-output .cnb:not(.cnb-live-root)').length > 0"
-            if technique == "claude_nb"
-            else f"() => document.querySelector('.jp-RenderedMarkdown') && "
-            f"document.querySelector('.jp-Cell:last-child').textContent.includes({json.dumps(text.split()[-1])})"
-        )
-        page.wait_for_function(done, timeout=300_000, polling=500)
-        wait_kernel_idle(app, page, timeout=300)
+        if technique != "idle":
+            done = (
+                "() => document.querySelectorAll('.jp-Cell .jp-OutputArea-output .cnb:not(.cnb-live-root)').length > 0"
+                if technique == "claude_nb"
+                else f"() => document.querySelector('.jp-RenderedMarkdown') && "
+                f"document.querySelector('.jp-Cell:last-child').textContent.includes({json.dumps(text.split()[-1])})"
+            )
+            try:
+                page.wait_for_function(done, timeout=GIVE_UP * 1000, polling=500)
+            except PlaywrightTimeout:
+                finished = False  # the naive page falls behind a fast stream for minutes: say so
+        if finished:
+            wait_kernel_idle(app, page, timeout=300)
         page.wait_for_timeout(1500)  # whatever the end still does
         busy, wall = _task_seconds(cdp) - busy0, time.monotonic() - wall0
         bench = page.evaluate("window.__bench")
+        if profile:
+            _print_profile(cdp.send("Profiler.stop")["profile"])
     finally:
         page.close()
         app.shutdown_kernels()
     tasks = [d for _, d in bench["longtasks"]]
     updates = bench["updates"]
+    # Where the long tasks fall: before the answer's first update (creating the view),
+    # from the static answer's arrival on (the end), or in between.
+    begin = updates[0] if updates else 0.0
+    swap = bench.get("swapAt")
+    end = swap if swap is not None else (updates[-1] if updates else float("inf"))
+    phases = {"start": 0.0, "middle": 0.0, "end": 0.0}
+    for at, duration in bench["longtasks"]:
+        phase = "start" if at + duration <= begin + 1 else "end" if at + duration >= end - 1 else "middle"
+        phases[phase] += duration
     span = (updates[-1] - updates[0]) / 1000 if len(updates) > 1 else 0.0
     sent = server.first_text_sent_at
     paint = bench["firstPaint"]
@@ -144,24 +185,41 @@ def measure(
         "long_tasks": len(tasks),
         "longest_ms": max(tasks, default=0.0),
         "long_total_ms": sum(tasks),
+        "phases": phases,
         "busy": busy / wall,
         "updates_per_s": (len(updates) - 1) / span if span > 0 else 0.0,
         "first_paint_ms": (paint - sent * 1000) if paint and sent else None,
         "wall_s": wall,
+        "finished": finished,
     }
+
+
+def _print_profile(profile: dict[str, Any], top: int = 25) -> None:
+    """Self time by function over the measurement: where the page's time went."""
+    nodes = {n["id"]: n["callFrame"] for n in profile["nodes"]}
+    self_ms: dict[str, float] = {}
+    for sample, delta in zip(profile["samples"], profile["timeDeltas"], strict=False):
+        frame = nodes[sample]
+        key = f"{frame['functionName'] or '(anonymous)'} {frame['url'].rsplit('/', 1)[-1][:40]}:{frame['lineNumber']}"
+        self_ms[key] = self_ms.get(key, 0.0) + delta / 1000
+    for key, ms in sorted(self_ms.items(), key=lambda kv: -kv[1])[:top]:
+        print(f"{ms:9.1f} ms  {key}", file=sys.stderr)
 
 
 def render(rows: list[dict[str, Any]]) -> str:
     lines = [
         "| answer | technique | long tasks | longest | long tasks total | main thread busy "
-        "| visible updates/s | first text painted |",
-        "|---|---|---:|---:|---:|---:|---:|---:|",
+        "| start / middle / end | visible updates/s | first text painted |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
         paint = f"{r['first_paint_ms']:.0f} ms" if r["first_paint_ms"] is not None else "—"
+        technique = r["technique"] if r.get("finished", True) else f"{r['technique']} (unfinished after {GIVE_UP} s)"
         lines.append(
-            f"| {r['answer']} | {r['technique']} | {r['long_tasks']} | {r['longest_ms']:.0f} ms "
-            f"| {r['long_total_ms']:.0f} ms | {r['busy'] * 100:.1f} % | {r['updates_per_s']:.1f} | {paint} |"
+            f"| {r['answer']} | {technique} | {r['long_tasks']} | {r['longest_ms']:.0f} ms "
+            f"| {r['long_total_ms']:.0f} ms | {r['busy'] * 100:.1f} % "
+            f"| {' / '.join(f'{v:.0f}' for v in r['phases'].values())} ms "
+            f"| {r['updates_per_s']:.1f} | {paint} |"
         )
     return "\n".join(lines)
 
@@ -169,9 +227,13 @@ def render(rows: list[dict[str, Any]]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="the 40 KB paced answer through claude_nb only")
+    parser.add_argument("--profile", action="store_true", help="print where the page's time went")
+    parser.add_argument("--run", action="append", default=[], help="TECHNIQUE:KB:fast|paced, e.g. naive:40:paced")
     args = parser.parse_args(argv)
     runs = [("claude_nb", 40_000, API_PACE)]
-    if not args.quick:
+    if args.run:
+        runs = [(t, int(kb) * 1000, API_PACE if p == "paced" else 0.0) for t, kb, p in (r.split(":") for r in args.run)]
+    elif not args.quick:
         runs = [
             ("claude_nb", 200_000, 0.0),
             ("naive", 200_000, 0.0),
@@ -186,13 +248,19 @@ def main(argv: list[str] | None = None) -> int:
         try:
             with browser_context(root.parent / "profile") as context:
                 for technique, size, pace in runs:
-                    rows.append(measure(app, context, server, technique, size, pace))
+                    rows.append(measure(app, context, server, technique, size, pace, args.profile))
                     print(render(rows[-1:]), file=sys.stderr, flush=True)
+                    if technique == "claude_nb" and pace:
+                        # The floor: JupyterLab's own work while a cell runs as long, with no output.
+                        rows.append(
+                            measure(app, context, server, "idle", size, pace, idle_seconds=rows[-1]["wall_s"] - 3)
+                        )
+                        print(render(rows[-1:]), file=sys.stderr, flush=True)
         finally:
             app.stop()
     table = render(rows)
     print(table)
-    if not args.quick:
+    if not args.quick and not args.run:
         (ROOT / "browser.md").write_text(table + "\n")
     return 0
 

@@ -66,5 +66,15 @@ class PanePatcher:
         msg.update(k=utf16_len(frame.live[:keep]), t=frame.live[keep:], n=utf16_len(frame.live))
         return msg
 
+    @property
+    def html(self) -> str:
+        """Everything the frontend holds for the pane."""
+        return "".join(self.frozen) + self.live
+
+    def release(self) -> None:
+        """Keep only the pane's HTML, as one string: nothing will be patched again."""
+        self.frozen = [self.html] if self.frozen or self.live else []
+        self.live = ""
+
     def snapshot(self) -> dict[str, Any]:
         return {"f": list(self.frozen), "k": 0, "t": self.live, "n": utf16_len(self.live)}

@@ -149,6 +149,10 @@ class StreamState:
                 previous_was_text = False
         return "".join(out)
 
+    def text_chars_started(self) -> bool:
+        """Whether the newest block is text that has begun: cheap, for every event."""
+        return bool(self.blocks) and self.blocks[-1].type == "text" and any(self.blocks[-1].pieces)
+
     @property
     def thinking(self) -> str:
         return "\n\n".join(b.content for b in self.blocks if b.type == "thinking")

@@ -33,7 +33,10 @@ def snapshot_html(state: StreamState, answer_html: str, thinking_html: str, sani
         sanitizer.clean(_pieces.extra_html(state) + _tool_table.tools_html(state) + _pieces.footer_html(state, now))
     )
     body = "".join(parts)
-    return f'<style>{CSS}</style><div class="cnb jp-RenderedHTMLCommon" data-status="{state.status}">{body}</div>'
+    # The math is typeset already: the classes keep MathJax (which Jupyter runs on
+    # HTML outputs) from scanning the answer, and from reading a price as a formula.
+    root = "cnb jp-RenderedHTMLCommon mathjax_ignore tex2jax_ignore"
+    return f'<style>{CSS}</style><div class="{root}" data-status="{state.status}">{body}</div>'
 
 
 def snapshot_markdown(state: StreamState, now: float, *, allow_remote_images: bool = False) -> str:

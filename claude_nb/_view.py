@@ -10,6 +10,7 @@ notebook keeps the answer without a kernel.
 from __future__ import annotations
 
 import asyncio
+import functools
 import sys
 import threading
 import time
@@ -90,6 +91,7 @@ class StreamView(anywidget.AnyWidget):
         self._echo = echo
         self._echo_thinking_said = False
         self._pending_since: float | None = None
+        self._text_shown = False
         self._stats: dict[str, float] = {"max_staleness": 0.0, "frames": 0}
         """Measured by the benchmark: the longest a change waited to be sent, frames sent."""
         self._clock = FrameClock(frame_interval, self._flush)
@@ -147,7 +149,7 @@ class StreamView(anywidget.AnyWidget):
         with self._lock:
             now = time.monotonic()
             if self._ended:
-                answer, thinking = self._answer.html, self._thinking.html
+                answer, thinking = self._answer_patch.html, self._thinking_patch.html
             else:
                 answer = self._renderer.render(self._state.text)
                 thinking = self._renderer.render(self._state.thinking)
@@ -190,6 +192,10 @@ class StreamView(anywidget.AnyWidget):
         data = {**data, "text/plain": "Claude's answer (a live view: run the cell again to see it here)"}
         display(data, raw=True, display_id=self._display_id)
         self._displayed = True
+        # The first frame goes out with the display: a page that has it knows it has
+        # seen the view from its start and never asks for the state (which a blocking
+        # cell would answer only after it ends, sending the whole answer twice).
+        self._flush()
 
     # -- feeding ---------------------------------------------------------------------------
     def feed(self, event: Any) -> None:
@@ -217,9 +223,12 @@ class StreamView(anywidget.AnyWidget):
         if ended:
             self._end()
         else:
-            # A closed block (a finished tool call), the stream's start and what the
-            # transport says (it is about to wait) show at once.
-            self._clock.tick(now, urgent=kind in _URGENT)
+            # A closed block (a finished tool call), the stream's start, the answer's
+            # first words and what the transport says (it is about to wait) show at once.
+            urgent = kind in _URGENT
+            if not self._text_shown and kind == "content_block_delta" and self._state.text_chars_started():
+                self._text_shown = urgent = True
+            self._clock.tick(now, urgent=urgent)
 
     def consume(self, stream: Iterable[Any] | AbstractContextManager[Any]) -> anthropic.types.Message:
         """Show a ``MessageStream`` (or any iterable of events); return the final Message.
@@ -354,14 +363,17 @@ class StreamView(anywidget.AnyWidget):
         state = self._state
         now = time.monotonic()
         msg: dict[str, Any] = {}
-        if final:
+        if self._ended:
+            # Only a sync reaches an ended view: the patchers hold all it shows.
+            a_frame = t_frame = None
+        elif final:
             a_frame = self._answer.finish(state.text)
             t_frame = self._thinking.finish(state.thinking)
         else:
             a_frame = self._answer.update(state.text)
             t_frame = self._thinking.update(state.thinking) if state.thinking_chars else Frame()
         for key, patcher, frame in (("a", self._answer_patch, a_frame), ("th", self._thinking_patch, t_frame)):
-            patch = patcher.patch(frame)
+            patch = patcher.patch(frame) if frame is not None else None
             if reset:
                 msg[key] = patcher.snapshot()
             elif patch is not None:
@@ -418,11 +430,23 @@ class StreamView(anywidget.AnyWidget):
             self._stats["frames"] += 1
 
     def _on_frontend_msg(self, _widget: Any, content: Any, _buffers: Any) -> None:
-        if isinstance(content, dict) and content.get("type") == "sync":
+        kind = content.get("type") if isinstance(content, dict) else None
+        if kind == "sync":
             with self._lock:
                 msg = self._frame_message(reset=True)
                 if msg is not None:
                     self.send(msg)
+        elif kind == "release" and self._ended:
+            self._release()
+
+    def _release(self) -> None:
+        """The page that ran the cell replaced this view by its static answer, which is
+        what the notebook saves: close the comm, so the kernel holds nothing for it and
+        a page opened later does not restore a widget that has nothing left to say."""
+        with self._lock:
+            self._answer_patch.release()
+            self._thinking_patch.release()
+        self.close()
 
     def _end(self) -> None:
         with self._lock:
@@ -434,6 +458,8 @@ class StreamView(anywidget.AnyWidget):
         with self._lock:
             self._flush(final=True)
             self._ended = True
+            # What the view shows now lives in the patchers; the renderers' copy goes.
+            self._answer = self._thinking = _settled()
         if self._echo:
             sys.stdout.write("\n" + _pieces.footer_text(self._state, time.monotonic()) + "\n")
             sys.stdout.flush()
@@ -447,6 +473,12 @@ class StreamView(anywidget.AnyWidget):
             # only; it restores the widget once the kernel is free and syncs to the
             # final state instead of showing an empty output.
             update_display(self._static_bundle(), display_id=self._display_id, raw=True)
+
+
+@functools.lru_cache(maxsize=1)
+def _settled() -> IncrementalMarkdown:
+    """The renderer state of every ended view: empty, shared, never updated again."""
+    return IncrementalMarkdown(shared_renderer())
 
 
 async def _aclose(stream: Any) -> None:

@@ -144,7 +144,7 @@ def browser_context(profile: Path) -> Iterator[Any]:
 
 
 def wait_kernel_idle(app: JupyterApp, page: Any, timeout: float = 60) -> None:
-    page.wait_for_selector(".jp-Cell", timeout=timeout * 1000)
+    page.wait_for_selector(".jp-Cell", state="attached", timeout=timeout * 1000)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:

@@ -409,3 +409,52 @@ def test_a_tool_call_shows_pending_then_running_then_its_result(
         assert "done" in row.inner_text()
         assert "Zürich: 12 passed" in out.locator(".cnb-answer").inner_text()
         _screenshot(page, "lab-tool-loop.png")
+
+
+MATH_CELLS = ["%load_ext claude_nb", "%%claude\nreplay:math"]
+
+PAUSED = """() => {
+  const root = document.querySelector('.jp-OutputArea .cnb-live-root');
+  const answer = root && root.querySelector('.cnb-answer');
+  return !!(answer && answer.querySelector('pre') && answer.innerText.includes('argument_29'));
+}"""
+
+
+def test_math_code_and_a_clock_that_ticks_through_silence(replay: ReplayServer, request: pytest.FixtureRequest) -> None:
+    """While it streams: typeset math, a copy button on the finished code block that
+    copies the code, code lines that scroll, and an elapsed time that counts on during
+    a silence with no message from the kernel. At the end: a static answer with the
+    math, and table cells aligned left as the markdown says."""
+    with one_off_notebook(replay, request, "math", MATH_CELLS) as (_root, page):
+        page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+        run_all_cells(page)
+        page.wait_for_function(PAUSED, timeout=60_000)
+        live = page.locator(".jp-OutputArea .cnb-live-root")
+        assert live.locator("math").count() >= 2, "MathML in the live view"
+        assert live.locator("math[display='block']").count() >= 1
+        # The silence: the answer stands still, the footer's clock goes on.
+        answer_before = live.locator(".cnb-answer").inner_text()
+        first = live.locator(".cnb-elapsed").inner_text()
+        page.wait_for_timeout(1200)
+        second = live.locator(".cnb-elapsed").inner_text()
+        assert live.locator(".cnb-answer").inner_text() == answer_before, "the stream was not silent"
+        assert float(second.split()[0]) >= float(first.split()[0]) + 0.8, (first, second)
+        # The copy button: it copies the code, and is not part of the answer's text.
+        pre = live.locator(".cnb-answer pre").first
+        button = pre.locator("button.cnb-copy")
+        assert button.count() == 1
+        assert "Copy" not in live.locator(".cnb-answer").inner_text()
+        button.click()
+        copied = page.evaluate("navigator.clipboard.readText()")
+        assert copied.startswith("result = compute(argument_0") and copied.rstrip().endswith("argument_29)")
+        assert page.evaluate("(el) => getComputedStyle(el).whiteSpace", pre.element_handle()) == "pre"
+        assert page.evaluate("(el) => el.scrollWidth > el.clientWidth", pre.element_handle()), "a long line scrolls"
+        page.wait_for_function(FINAL, timeout=60_000)
+        out = page.locator(".jp-OutputArea .cnb:not(.cnb-live-root)")
+        assert out.locator("math").count() == 4 and out.locator("math[display='block']").count() == 2
+        assert out.locator("mfrac").count() >= 1
+        assert "$5 or $10" in out.locator(".cnb-answer").inner_text()
+        for cell in out.locator(".cnb-answer th, .cnb-answer td").all():
+            assert page.evaluate("(el) => getComputedStyle(el).textAlign", cell.element_handle()) == "left"
+        assert "done" in out.locator(".cnb-footer").inner_text()
+        _screenshot(page, "lab-math.png")

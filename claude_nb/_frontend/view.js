@@ -15,6 +15,7 @@ export default () => {
   };
   let model = null;
   let ticker = null;
+  const ENDED = new Set(["done", "error", "stopped"]);
 
   function requestSync() {
     if (model) model.send({ type: "sync" });
@@ -52,6 +53,7 @@ export default () => {
       if (key in msg) state[key] = msg[key];
     }
     if ("el" in msg) state.elAt = performance.now();
+    if ("st" in msg && ENDED.has(msg.st)) state.endedAt = performance.now();
     setTicker();
     state.seq = msg.seq;
     if (!ok) { state.seq = -1; requestSync(); }
@@ -61,7 +63,7 @@ export default () => {
   function build(el) {
     el.innerHTML = "";
     const root = document.createElement("div");
-    root.className = "cnb jp-RenderedHTMLCommon cnb-live-root";
+    root.className = "cnb jp-RenderedHTMLCommon cnb-live-root mathjax_ignore tex2jax_ignore";
     root.innerHTML =
       '<details class="cnb-thinking cnb-hidden"><summary></summary>' +
       '<div class="cnb-thinking-body"><div class="cnb-frozen"></div><div class="cnb-live"></div><div class="cnb-rd-box"></div></div></details>' +
@@ -96,13 +98,15 @@ export default () => {
     for (const pre of fragment.querySelectorAll("pre")) {
       if (pre.closest(".cnb-tools")) continue;
       const button = document.createElement("button");
-      button.type = "button"; button.className = "cnb-copy"; button.textContent = "Copy";
-      button.title = "Copy this code";
+      // The label is CSS content, not text: the answer's text (innerText, a copy of
+      // the whole answer) holds the code alone.
+      button.type = "button"; button.className = "cnb-copy"; button.dataset.label = "Copy";
+      button.title = "Copy this code"; button.setAttribute("aria-label", "Copy this code");
       button.addEventListener("click", async () => {
         const code = pre.querySelector("code");
         const ok = await copyText((code || pre).textContent);
-        button.textContent = ok ? "Copied" : "Copy failed";
-        setTimeout(() => { button.textContent = "Copy"; }, 1500);
+        button.dataset.label = ok ? "Copied" : "Copy failed";
+        setTimeout(() => { button.dataset.label = "Copy"; }, 1500);
       });
       pre.classList.add("cnb-has-copy");
       pre.prepend(button);
@@ -131,9 +135,11 @@ export default () => {
     initialize(ctx) {
       model = ctx.model;
       model.on("msg:custom", onMessage);
-      // A page opened or reloaded after the stream began asks for the whole state.
-      requestSync();
-      return () => model.off("msg:custom", onMessage);
+      // The kernel sends the first frame with the display, so a page that watched
+      // from the start has it by now; a page opened or reloaded later (or during a
+      // silence) has nothing and asks for the whole state. A gap asks too (onMessage).
+      const check = setTimeout(() => { if (state.seq < 0) requestSync(); }, 500);
+      return () => { clearTimeout(check); model.off("msg:custom", onMessage); };
     },
     render({ el }) {
       const dom = build(el);
@@ -163,7 +169,15 @@ export default () => {
       state.views.add(draw);
       state.ticks.add(tick);
       draw();
-      return () => { state.views.delete(draw); state.ticks.delete(tick); };
+      return () => {
+        state.views.delete(draw);
+        state.ticks.delete(tick);
+        // Removed right after the stream ended: the output was replaced by the static
+        // answer (what the notebook saves). The kernel may let the widget go.
+        if (!state.views.size && state.endedAt && performance.now() - state.endedAt < 10000 && model) {
+          model.send({ type: "release" });
+        }
+      };
     },
   };
 };

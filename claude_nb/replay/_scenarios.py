@@ -67,6 +67,31 @@ def rich(request: dict[str, Any]) -> Script:
     return message_script([{"type": "text", "text": RICH_MARKDOWN}], model=request.get("model", ""))
 
 
+MATH_MARKDOWN = (
+    "Energy $E = mc^2$ and \\(a^2 + b^2 = c^2\\), for $5 or $10.\n\n"
+    "$$\\int_0^1 x^2\\,dx = \\frac{1}{3}$$\n\n"
+    "| quantity | value |\n|---|---|\n| mass | 3 kg |\n\n"
+    "```python\nresult = compute(" + ", ".join(f"argument_{i}" for i in range(30)) + ")\n```\n\n"
+)
+MATH_AFTER_PAUSE = "\\[\\sum_{i=1}^{n} i = \\frac{n(n+1)}{2}\\]\n\nDone.\n"
+
+
+def math(request: dict[str, Any]) -> Script:
+    """Every kind of math, a table and a long code line, then a silence of two and a
+    half seconds mid-answer (the page's clock keeps going), then the rest."""
+    model = request.get("model", "")
+    script = message_script([{"type": "text", "text": MATH_MARKDOWN + MATH_AFTER_PAUSE}], model=model, chunk=6)
+    sent, cut = 0, 0
+    while sent < len(MATH_MARKDOWN) and cut < len(script.steps):
+        step = script.steps[cut]
+        if step.kind == "event" and isinstance(step.data, dict):
+            sent += len(str((step.data.get("delta") or {}).get("text", "")))
+        cut += 1
+    script.steps.insert(cut, Step("sleep", seconds=2.5))
+    script.pace = 0.01
+    return script
+
+
 def thinking(request: dict[str, Any]) -> Script:
     return message_script(
         [
@@ -323,6 +348,7 @@ def _http_error(status: int, error_type: str, message: str, retry_after_ms: int 
 
 SCENARIOS: dict[str, Builder] = {
     "rich": rich,
+    "math": math,
     "thinking": thinking,
     "tools": tools,
     "parallel_tools": parallel_tools,
