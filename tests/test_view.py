@@ -228,3 +228,29 @@ def test_reading_from_another_thread_while_streaming_loses_nothing(server: Repla
         sys.setswitchinterval(interval)
     assert reads > 100
     assert view.text == text and view.thinking == text
+
+
+def test_an_ended_view_answers_a_sync_from_one_copy_and_lets_go_when_released() -> None:
+    view = RecordingView()
+    text = "# Title\n\nSome **bold** words.\n\n- a\n- b\n"
+    for step in message_script([{"type": "text", "text": text}], chunk=5).steps:
+        if step.kind == "event":
+            view.feed(step.data)
+    assert view.status == "done"
+    assert view._answer.html == ""  # the renderer's copy is gone; the patchers hold the answer
+    view._on_frontend_msg(view, {"type": "sync"}, [])
+    late = Frontend()
+    late.apply(view.sent[-1])
+    assert late.html("a") == MarkdownRenderer().render(text) == view._answer_patch.html
+    assert "<strong>bold</strong>" in view.to_html()
+    assert view.comm is not None
+    view._on_frontend_msg(view, {"type": "release"}, [])
+    assert view.comm is None, "released: the comm is closed"
+    assert "<strong>bold</strong>" in view.to_html(), "the snapshot still works"
+
+
+def test_a_streaming_view_is_not_released() -> None:
+    view = RecordingView()
+    view.feed(message_script([{"type": "text", "text": "hi"}]).steps[0].data)
+    view._on_frontend_msg(view, {"type": "release"}, [])
+    assert view.comm is not None
