@@ -37,8 +37,8 @@ chromium:
 	fi
 
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check claude_nb tests benchmarks
-	$(BIN)/ruff format --check claude_nb tests benchmarks
+	$(BIN)/ruff check claude_nb tests benchmarks scripts
+	$(BIN)/ruff format --check claude_nb tests benchmarks scripts
 
 typecheck: $(VENV)/.installed-test
 	$(BIN)/mypy
@@ -63,16 +63,17 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python -m benchmarks.run
 	$(BIN)/python -m benchmarks.soak
 
-# With ANTHROPIC_API_KEY set the demo talks to the real API; without it, to the
-# built-in loopback server, so it runs anywhere with no key.
+# With ANTHROPIC_API_KEY set the demo talks to the real API; without it, demo mode
+# (recorded answers from an in-process endpoint), so it runs anywhere with no key.
 ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 
 # The notebooks run from a fresh scratch copy, so running them leaves the work tree clean.
 DEMO_DIR := $(VENV)/demo-notebooks
 
 demo: $(VENV)/.installed-demo
-	rm -rf $(DEMO_DIR) && mkdir -p $(DEMO_DIR) && cp notebooks/*.ipynb $(DEMO_DIR)/
-	$(BIN)/python -m claude_nb.replay --if-no-key -- $(BIN)/jupyter lab $(ROOT_FLAG) \
+	rm -rf $(DEMO_DIR) && mkdir -p $(DEMO_DIR) && cp -r notebooks/. $(DEMO_DIR)/
+	@if [ -z "$$ANTHROPIC_API_KEY" ]; then echo "no ANTHROPIC_API_KEY: demo mode (recorded answers)"; fi
+	CLAUDE_NB_DEMO=$${ANTHROPIC_API_KEY:+0}$${ANTHROPIC_API_KEY:-1} $(BIN)/jupyter lab $(ROOT_FLAG) --no-browser \
 		--ServerApp.root_dir=$(abspath $(DEMO_DIR)) $(abspath $(DEMO_DIR))/quickstart.ipynb
 
 # A wheel and sdist in dist/, for `pip install dist/claude_nb-*.whl` anywhere.

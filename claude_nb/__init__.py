@@ -14,7 +14,7 @@ import threading
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ._api import astream, last_view, resumable, stream
+    from ._api import astream, client, last_view, resumable, stream
     from ._config import Claude
     from ._errors import ClaudeError, IncompleteStreamError
     from ._view import StreamView
@@ -25,6 +25,7 @@ __all__ = [
     "IncompleteStreamError",
     "StreamView",
     "astream",
+    "client",
     "last_view",
     "resumable",
     "stream",
@@ -37,6 +38,7 @@ _LAZY = {
     "IncompleteStreamError": "._errors",
     "StreamView": "._view",
     "astream": "._api",
+    "client": "._api",
     "last_view": "._api",
     "resumable": "._api",
     "stream": "._api",

@@ -6,10 +6,11 @@ from typing import Any
 
 import anthropic
 
-from . import _client
+from . import _client, _demo, _offline
 from ._client import get_async_client, get_client
 from ._config import Claude
 from ._errors import SCRIPT_NO_KEY
+from ._reducer import NOTE
 from ._request import build_params, with_display
 from ._resume import AsyncResumingStream, ResumingStream
 from ._tool_loop import AsyncToolLoop, ToolLoop
@@ -96,9 +97,28 @@ async def astream(
     (a page reloaded meanwhile follows it live), with the same retries and resumes."""
     settings, request = _request(prompt, messages, params)
     timeouts = (settings.connect_timeout, settings.read_timeout)
-    client = get_async_client(base_url=settings.base_url, timeouts=timeouts, max_retries=0)
+    if settings.demo:
+        _offline.set_speed(settings.demo_tokens_per_second)
+        client = _offline.client(asynchronous=True, timeouts=timeouts)
+    else:
+        client = get_async_client(base_url=settings.base_url, timeouts=timeouts, max_retries=0)
     view = new_view(settings, request["model"])
+    if settings.demo:
+        view.feed({"type": NOTE, "text": _demo.NOTE})
     return await view.aconsume(_pending(client, settings, request))
+
+
+def client(*, asynchronous: bool = False) -> Any:
+    """The client ``%%claude`` would use now, for ``StreamView.consume``: the configured
+    endpoint and timeouts (in demo mode, the in-process endpoint of recorded answers).
+    It retries failed requests itself, as any client does; ``resumable`` shows them."""
+    settings = current_settings()
+    timeouts = (settings.connect_timeout, settings.read_timeout)
+    if settings.demo:
+        _offline.set_speed(settings.demo_tokens_per_second)
+        return _offline.client(asynchronous=asynchronous, timeouts=timeouts)
+    get = get_async_client if asynchronous else get_client
+    return get(base_url=settings.base_url, timeouts=timeouts, max_retries=settings.max_retries)
 
 
 def resumable(
@@ -158,8 +178,9 @@ def _request(
 ) -> tuple[Claude, dict[str, Any]]:
     if (prompt is None) == (messages is None):
         raise TypeError("pass either prompt or messages")
-    _exit_without_key_in_scripts()
     settings = current_settings()
+    if not settings.demo:
+        _exit_without_key_in_scripts()
     msgs = messages if messages is not None else [{"role": "user", "content": prompt}]
     known = {k: params.pop(k) for k in ("model", "max_tokens", "system", "temperature") if k in params}
     max_turns = params.pop("max_turns", None)
@@ -185,18 +206,32 @@ def _exit_without_key_in_scripts() -> None:
         raise SystemExit(SCRIPT_NO_KEY)
 
 
-def prepare(settings: Claude, request: dict[str, Any]) -> tuple[StreamView, Any]:
+def prepare(
+    settings: Claude, request: dict[str, Any], *, offline: str | None = None, wrap: Any = None
+) -> tuple[StreamView, Any]:
     """The client (the key check happens here, before anything is shown or sent), a
     displayed view, and the not-yet-sent stream for ``view.consume``: retried and
-    resumed here (the client itself does not retry, so the view can say it waits)."""
+    resumed here (the client itself does not retry, so the view can say it waits).
+
+    ``offline`` (or demo mode) sends the request to the in-process endpoint, whose
+    answers are recorded, and says so in the view's footer; ``wrap`` wraps the client
+    (a cassette recorder)."""
     timeouts = (settings.connect_timeout, settings.read_timeout)
-    if sdk_accumulator() is None:  # a future SDK without it: its own helper, its own retries
+    if offline is None and settings.demo:
+        offline = _demo.NOTE
+    if offline is not None:
+        _offline.set_speed(settings.demo_tokens_per_second)
+        client = _offline.client(timeouts=timeouts)
+    elif sdk_accumulator() is None:  # a future SDK without it: its own helper, its own retries
         client = get_client(base_url=settings.base_url, timeouts=timeouts, max_retries=settings.max_retries)
         plain, _functions = split_tools({k: v for k, v in request.items() if k != "max_turns"})
-        return new_view(settings, request["model"]), open_stream(client, plain)
-    client = get_client(base_url=settings.base_url, timeouts=timeouts, max_retries=0)
+        return new_view(settings, request["model"]), open_stream(wrap(client) if wrap else client, plain)
+    else:
+        client = get_client(base_url=settings.base_url, timeouts=timeouts, max_retries=0)
     view = new_view(settings, request["model"])
-    return view, _pending(client, settings, request)
+    if offline is not None:
+        view.feed({"type": NOTE, "text": offline})
+    return view, _pending(wrap(client) if wrap else client, settings, request)
 
 
 def _pending(client: Any, settings: Claude, request: dict[str, Any]) -> Any:

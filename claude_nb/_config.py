@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import typing
 
 from traitlets import Bool, Float, Int, Unicode, default, observe
@@ -62,6 +63,17 @@ class Claude(Configurable):
     base_url = Unicode(
         None, allow_none=True, help="API base URL; ANTHROPIC_BASE_URL or the SDK default when unset."
     ).tag(config=True)
+    demo = Bool(
+        help="Demo mode: recorded answers from an in-process endpoint, no key or network "
+        "(default: on when CLAUDE_NB_DEMO is 1; %claude demo / %claude demo off).",
+    ).tag(config=True)
+    demo_tokens_per_second = Float(
+        80.0, help="How fast recorded answers (demo mode, --replay) stream; 0 sends them at once."
+    ).tag(config=True)
+
+    @default("demo")
+    def _default_demo(self) -> bool:
+        return os.environ.get("CLAUDE_NB_DEMO", "").strip().lower() in ("1", "true", "yes", "on")
 
     @default("model")
     def _default_model(self) -> str:

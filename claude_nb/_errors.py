@@ -49,7 +49,10 @@ class IncompleteStreamError(ClaudeError):
         super().__init__("the stream ended before message_stop; the partial answer is kept", partial=partial)
 
 
-SCRIPT_NO_KEY = "claude_nb: no API key. Set ANTHROPIC_API_KEY in the environment, e.g. `export ANTHROPIC_API_KEY=...`."
+SCRIPT_NO_KEY = (
+    "claude_nb: no API key. Set ANTHROPIC_API_KEY in the environment, e.g. `export ANTHROPIC_API_KEY=...` "
+    "(or CLAUDE_NB_DEMO=1 for recorded answers)."
+)
 
 
 class MissingKeyError(ClaudeError):
@@ -58,7 +61,8 @@ class MissingKeyError(ClaudeError):
             "no API key: set ANTHROPIC_API_KEY in the environment that starts Jupyter\n"
             "(e.g. `export ANTHROPIC_API_KEY=...` in your shell), or run `%claude login`\n"
             "to type it into a hidden prompt that keeps it in memory only.\n"
-            "Never type the key into a cell: it would be saved with the notebook."
+            "Never type the key into a cell: it would be saved with the notebook.\n"
+            "No key? `%claude demo` plays recorded answers (no key or network needed)."
         )
 
 

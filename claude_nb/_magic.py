@@ -14,11 +14,13 @@ from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 
 from . import _client
+from ._cassette import Recorder
 from ._config import Claude
 from ._conversation import Conversation, assistant_param, message_text
 from ._errors import ClaudeError, describe_exception
 from ._interpolate import interpolate
 from ._request import build_params
+from ._tapes import Tapes
 from ._tools import lookup_functions
 
 
@@ -45,6 +47,7 @@ class ClaudeMagics(Magics):
         super().__init__(shell)
         self.settings = settings
         self.conversation = Conversation()
+        self.tapes = Tapes()
 
     @magic_arguments("%claude")  # IPython prefixes one more "%": the usage line reads "%%claude ..."
     @argument("-m", "--model", help="Model name (default: Claude.model).")
@@ -73,6 +76,8 @@ class ClaudeMagics(Magics):
         help="The API's own tools: web_search, web_fetch, code_execution (or a versioned type name).",
     )
     @argument("--max-turns", type=int, help="Most model turns in a tool loop (default: Claude.max_turns).")
+    @argument("--record", metavar="PATH", help="Save the raw stream of this answer (every turn) as a cassette.")
+    @argument("--replay", metavar="PATH", help="Play a cassette back: no key, no network, the same answer.")
     @cell_magic
     def claude(self, line: str, cell: str) -> None:
         """Ask Claude; the cell body is the prompt. ``{name}`` inserts a variable's value.
@@ -121,7 +126,15 @@ class ClaudeMagics(Magics):
             params["max_turns"] = args.max_turns
         from . import _api  # the SDK and the widget stack: imported when first needed
 
-        view, pending = _api.prepare(self.settings, params)
+        record, replay = self.tapes.paths(args.record, args.replay, cell_id)
+        recorder, offline = None, None
+        if replay is not None:
+            offline = self.tapes.load(replay, params)
+        elif record is not None:
+            recorder = Recorder(params)
+        view, pending = _api.prepare(
+            self.settings, params, offline=offline, wrap=recorder.client if recorder is not None else None
+        )
         try:
             final = view.consume(pending)
         except KeyboardInterrupt:
@@ -133,6 +146,9 @@ class ClaudeMagics(Magics):
             if kept:
                 detail += f"\nThe partial answer is kept in {out}."
             raise ClaudeError(detail) from None
+        finally:
+            if recorder is not None and record is not None:
+                self.tapes.save(recorder, record)
         namespace[out] = final
         self.conversation.record(cell_id, messages[-1], *(view.messages or [assistant_param(final)]))
 
@@ -144,15 +160,23 @@ class ClaudeMagics(Magics):
 
     @line_magic("claude")  # type: ignore[arg-type]  # IPython types the name argument oddly
     def claude_line(self, line: str) -> None:
-        """%claude [status | reset | history | login | logout]
+        """%claude [status | reset | history | login | logout | demo [off|auto] | record DIR|off | replay DIR|off]
 
         status (or nothing): settings, where requests go (API URL, SDK version), the
         key's source (never the key) and the conversation's length.
         reset: start a new conversation. history: the conversation so far.
         login: type a key into a hidden prompt (kept in memory only). logout: forget it.
+        demo: recorded answers with no key (auto: only when no key is set).
+        record DIR / replay DIR: every %%claude cell after it saves its stream to (or
+        plays it from) DIR, one cassette per cell; off stops.
         """
-        command = line.strip().lower()
-        if command == "reset":
+        command, _, rest = line.strip().partition(" ")
+        command, rest = command.lower(), _unquote(rest.strip()) or ""
+        if command == "demo":
+            self._demo(rest.lower())
+        elif command in ("record", "replay"):
+            print(self.tapes.folder(command, rest))
+        elif command == "reset":
             self.conversation.reset()
             print("Conversation cleared.")
         elif command == "history":
@@ -165,7 +189,24 @@ class ClaudeMagics(Magics):
         elif command in ("", "status"):
             self._print_status()
         else:
-            raise ClaudeError(f"unknown %claude command {line.strip()!r}; use status, reset, history, login or logout")
+            raise ClaudeError(
+                f"unknown %claude command {line.strip()!r}; use status, reset, history, login, logout, "
+                "demo, record or replay"
+            )
+
+    def _demo(self, mode: str) -> None:
+        if mode in ("", "on"):
+            self.settings.demo = True
+        elif mode == "off":
+            self.settings.demo = False
+        elif mode == "auto":
+            self.settings.demo = _client.key_source() is None
+        else:
+            raise ClaudeError("use %claude demo, %claude demo off or %claude demo auto (on when no key is set)")
+        if self.settings.demo:
+            print("Demo mode: answers are recorded ones, played with no key or network. %claude demo off to stop.")
+        else:
+            print("Demo mode is off: answers come from the API.")
 
     def _print_status(self) -> None:
         s = self.settings
@@ -177,7 +218,7 @@ class ClaudeMagics(Magics):
             ("temperature", "API default" if s.temperature is None else s.temperature),
             ("out", s.out),
             ("allow_remote_images", s.allow_remote_images),
-            ("api", _client.describe_endpoint(s.base_url)),
+            ("api", "demo mode (recorded answers, no key)" if s.demo else _client.describe_endpoint(s.base_url)),
             ("sdk", _client.sdk_version()),
             ("key", _client.key_source() or "not set (ANTHROPIC_API_KEY or %claude login)"),
             ("conversation", f"{len(self.conversation)} turn(s)"),

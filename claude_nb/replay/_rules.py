@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -56,12 +57,13 @@ def check_headers(headers: dict[str, str]) -> Rejection | None:
     return None
 
 
-def check_body(body: dict[str, Any]) -> Rejection | None:
-    """The first rule the request breaks, or None."""
+def check_body(body: dict[str, Any], issued: Mapping[str, str] | None = None) -> Rejection | None:
+    """The first rule the request breaks, or None. ``issued`` maps signatures this
+    server streamed (a replayed recording's, made by the real API) to their text."""
     for name in ("model", "max_tokens", "messages"):
         if name not in body:
             return _bad(f"{name}: Field required")
-    return _check_thinking_param(body) or _check_messages(body)
+    return _check_thinking_param(body) or _check_messages(body, issued or {})
 
 
 def _check_thinking_param(body: dict[str, Any]) -> Rejection | None:
@@ -92,7 +94,7 @@ def _check_thinking_param(body: dict[str, Any]) -> Rejection | None:
     return None
 
 
-def _check_messages(body: dict[str, Any]) -> Rejection | None:
+def _check_messages(body: dict[str, Any], issued: Mapping[str, str]) -> Rejection | None:
     messages = body["messages"]
     if not isinstance(messages, list) or not messages:
         return _bad("messages: at least one message is required")
@@ -114,7 +116,7 @@ def _check_messages(body: dict[str, Any]) -> Rejection | None:
             if block.get("type") == "text" and not block.get("text") and isinstance(content, list):
                 return _bad(f"messages.{i}.content.{j}.text: text content blocks must be non-empty")
         problem = (
-            _check_assistant(i, blocks, messages, thinking, final_assistant)
+            _check_assistant(i, blocks, messages, thinking, final_assistant, issued)
             if role == "assistant"
             else _check_tool_results(i, blocks, messages)
         )
@@ -124,7 +126,7 @@ def _check_messages(body: dict[str, Any]) -> Rejection | None:
 
 
 def _check_assistant(
-    i: int, blocks: list[dict[str, Any]], messages: list[Any], thinking: bool, final: bool
+    i: int, blocks: list[dict[str, Any]], messages: list[Any], thinking: bool, final: bool, issued: Mapping[str, str]
 ) -> Rejection | None:
     kinds = [b.get("type") for b in blocks]
     has_thinking = any(k in ("thinking", "redacted_thinking") for k in kinds)
@@ -134,7 +136,8 @@ def _check_assistant(
             f"the first block must be `thinking` or `redacted_thinking`. Found `{kinds[0]}`."
         )
     for j, block in enumerate(blocks):
-        if block.get("type") == "thinking" and block.get("signature") != sign_thinking(str(block.get("thinking", ""))):
+        text, signature = str(block.get("thinking", "")), block.get("signature")
+        if block.get("type") == "thinking" and signature != sign_thinking(text) and issued.get(str(signature)) != text:
             return _bad(f"messages.{i}.content.{j}: Invalid `signature` in `thinking` block")
     if final:
         if has_thinking and not thinking:

@@ -61,7 +61,7 @@ class _Handler(BaseHTTPRequestHandler):
         if not self.path.split("?")[0].endswith("/v1/messages"):
             self._json(404, {"type": "error", "error": {"type": "not_found_error", "message": "Not found"}})
             return
-        rejection = check_headers(recorded.headers) or check_body(body)
+        rejection = check_headers(recorded.headers) or check_body(body, self.server.owner.issued)
         if rejection is not None:
             self._reject(rejection)
             return
@@ -130,6 +130,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         rng = random.Random(len(steps))
         pending = b""
+        thinking: dict[int, list[str]] = {}
         try:
             for step in steps:
                 if step.kind == "event":
@@ -139,6 +140,7 @@ class _Handler(BaseHTTPRequestHandler):
                     owner = self.server.owner
                     if owner.first_text_sent_at is None and _is_text_delta(step.data):
                         owner.first_text_sent_at = time.time()
+                    _note_signature(step.data, thinking, owner.issued)
                     if pace:
                         time.sleep(pace)
                     continue
@@ -178,6 +180,19 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 _ERROR_STATUS = {"overloaded_error": 529, "api_error": 500, "rate_limit_error": 429, "invalid_request_error": 400}
+
+
+def _note_signature(data: Any, thinking: dict[int, list[str]], issued: dict[str, str]) -> None:
+    """Remember what a streamed thinking block said and the signature it came with, so
+    the block is accepted when the client sends it back (a recording's signature was
+    made by the real API, not by this server)."""
+    delta = data.get("delta") if isinstance(data, dict) else None
+    if not isinstance(delta, dict):
+        return
+    if delta.get("type") == "thinking_delta":
+        thinking.setdefault(int(data.get("index", 0)), []).append(str(delta.get("thinking", "")))
+    elif delta.get("type") == "signature_delta":
+        issued[str(delta.get("signature"))] = "".join(thinking.get(int(data.get("index", 0)), []))
 
 
 def _is_text_delta(data: Any) -> bool:
@@ -244,6 +259,8 @@ class ReplayServer:
         self._lock = threading.Lock()
         self._stalled = threading.Event()
         self.requests: list[RecordedRequest] = []
+        self.issued: dict[str, str] = {}
+        """Signatures of the thinking blocks streamed so far, with their text."""
         self.first_text_sent_at: float | None = None
         """Wall-clock time the first text delta went out (set it to None to measure again):
         the browser benchmark measures from here to the first paint."""
@@ -262,6 +279,11 @@ class ReplayServer:
     def queue(self, *scripts: Script) -> None:
         with self._lock:
             self._queued.extend(scripts)
+
+    def clear(self) -> None:
+        """Forget the scripts queued and not yet asked for."""
+        with self._lock:
+            self._queued.clear()
 
     def _next_script(self, body: dict[str, Any]) -> Script:
         with self._lock:

@@ -1,0 +1,134 @@
+"""Demo mode: recorded answers chosen by what the prompt asks, so a notebook (and
+Binder) shows the whole product with no key.
+
+The answers are cassettes shipped in the package (``cassettes/*.jsonl``, recorded in
+the same format as ``%%claude --record``), picked by keywords in the last prompt:
+thinking for "think"/"plan", web search with citations for "search"/"web" (when the
+cell allows the web search tool), a stream that breaks and resumes for "resume",
+and the rich answer (headings, a table, code, math) for anything else. A request
+with notebook functions as tools gets a real tool loop: the demo asks for the
+notebook's first function (with arguments taken from the prompt where it can), the
+notebook runs it, and the demo's next turn reports what it returned.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from importlib.resources import files
+from typing import Any
+
+from ._cassette import Cassette
+from ._offline import pace_for, script_of
+
+NOTE = "demo mode: a recorded answer, not Claude (no API key used)"
+
+_KEYWORDS: list[tuple[str, tuple[str, ...]]] = [
+    ("resume", ("resume", "network", "connection", "interrupt")),
+    ("web_search", ("search", "web", "news", "latest", "look up")),
+    ("thinking", ("think", "plan", "reason", "step by step", "prove")),
+]
+
+
+@functools.cache
+def cassette(name: str) -> Cassette:
+    path = files("claude_nb").joinpath(f"cassettes/{name}.jsonl")
+    return Cassette.loads(path.read_text(encoding="utf-8"), f"demo cassette {name}")
+
+
+def names() -> list[str]:
+    return sorted(p.name[: -len(".jsonl")] for p in files("claude_nb").joinpath("cassettes").iterdir())
+
+
+def _last_user_text(request: dict[str, Any]) -> str:
+    for message in reversed(request.get("messages") or []):
+        if message.get("role") != "user":
+            continue
+        content = message.get("content")
+        if isinstance(content, str):
+            return content
+        return " ".join(str(b.get("text", "")) for b in content or [] if isinstance(b, dict))
+    return ""
+
+
+def _allows_server_tool(request: dict[str, Any], prefix: str) -> bool:
+    return any(str(t.get("type", "")).startswith(prefix) for t in request.get("tools") or [] if isinstance(t, dict))
+
+
+def pick(request: dict[str, Any]) -> str:
+    """The cassette for a fresh prompt."""
+    text = _last_user_text(request).lower()
+    for name, words in _KEYWORDS:
+        if any(re.search(r"\b" + re.escape(w), text) for w in words):
+            if name == "web_search" and not _allows_server_tool(request, "web_search"):
+                continue
+            return name
+    return "rich"
+
+
+def choose(request: dict[str, Any]) -> Any:
+    """The loopback's answer to ``request`` in demo mode (or a replay's next turn)."""
+    from .replay._scenarios import _continuation_of
+    from .replay._tool_scenarios import _client_tools, tool_results
+
+    if tool_results(request):
+        return _tool_answer(request)
+    if _continuation_of(request) is not None:
+        return script_of(cassette("resume").turns[1])
+    if _client_tools(request):
+        return _tool_call(request)
+    return script_of(cassette(pick(request)).turns[0])
+
+
+_WORD = re.compile(r"\b[A-Z][a-zà-ÿ]+(?:\s[A-Z][a-zà-ÿ]+)?")
+
+
+def _tool_call(request: dict[str, Any]) -> Any:
+    """One call of the notebook's first function per name the prompt mentions (up to
+    three, in parallel as Claude does), string arguments taken from the prompt."""
+    from .replay import message_script
+    from .replay._tool_scenarios import _call_first_tool
+
+    words = _WORD.findall(_last_user_text(request))[1:4] or [None]
+    calls = []
+    for i, word in enumerate(words):
+        call = _call_first_tool(request, f"toolu_demo_{i + 1:02d}")
+        if word is not None:
+            call["input"] = {k: (word if isinstance(v, str) else v) for k, v in call["input"].items()}
+        calls.append(call)
+    intro = {"type": "text", "text": f"I'll ask the notebook's `{calls[0]['name']}` function."}
+    script = message_script([intro, *calls], model=request.get("model", ""), stop_reason="tool_use", chunk=6)
+    script.pace = pace_for([(0.0, s.name, s.data) for s in script.steps if s.kind == "event"])
+    return script
+
+
+def _tool_answer(request: dict[str, Any]) -> Any:
+    """The turn after the notebook ran its function: what it returned, in a sentence each."""
+    from .replay import message_script
+    from .replay._tool_scenarios import tool_results
+
+    names: dict[str, str] = {}
+    inputs: dict[str, Any] = {}
+    for message in request.get("messages") or []:
+        for block in message.get("content") or [] if isinstance(message.get("content"), list) else []:
+            if isinstance(block, dict) and block.get("type") == "tool_use":
+                names[str(block.get("id"))] = str(block.get("name"))
+                inputs[str(block.get("id"))] = block.get("input")
+    lines = []
+    for result in tool_results(request):
+        call = str(result.get("tool_use_id"))
+        content = result.get("content")
+        if isinstance(content, list):
+            content = " ".join(str(p.get("text", "")) for p in content if isinstance(p, dict))
+        args = ", ".join(f"{k}={v!r}" for k, v in (inputs.get(call) or {}).items())
+        verb = "failed with" if result.get("is_error") else "returned"
+        lines.append(f"- `{names.get(call, 'the tool')}({args})` {verb} **{content}**")
+    text = (
+        "Your notebook ran the function and sent back its result:\n\n"
+        + "\n".join(lines)
+        + "\n\nThat is the tool loop: Claude asks, the notebook runs its own Python, and the answer goes on "
+        "in the same view."
+    )
+    script = message_script([{"type": "text", "text": text}], model=request.get("model", ""), message_id="msg_demo")
+    script.pace = pace_for([(0.0, s.name, s.data) for s in script.steps if s.kind == "event"])
+    return script

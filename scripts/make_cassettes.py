@@ -1,0 +1,138 @@
+"""Write the demo cassettes shipped in ``claude_nb/cassettes``.
+
+Each is recorded the way ``%%claude --record`` records: the real SDK and transport
+stream an answer from the loopback server through the cassette recorder. The answers
+are written here (no key or network is needed to make them). Run it again after
+changing an answer:
+
+    python scripts/make_cassettes.py
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+from claude_nb._cassette import Recorder
+from claude_nb._config import default_model
+from claude_nb._resume import ResumingStream
+from claude_nb.replay import SCENARIOS, ReplayServer, Script, message_script
+
+OUT = Path(__file__).resolve().parent.parent / "claude_nb" / "cassettes"
+
+RICH = r"""# Compound interest, briefly
+
+An amount $P$ invested at a yearly rate $r$, compounded $n$ times a year, grows in $t$ years to
+
+$$A = P\left(1 + \frac{r}{n}\right)^{nt}$$
+
+and with continuous compounding to \(A = Pe^{rt}\). Prices stay prices: $100 at 5 % is about
+$105.12 after a year, compounded monthly.
+
+## How the frequency matters
+
+| compounding | $n$ | value of $100 after 10 years at 5 % |
+|:------------|----:|------------------------------------:|
+| yearly      | 1   | 162.89 |
+| monthly     | 12  | 164.70 |
+| daily       | 365 | 164.86 |
+| continuous  | ∞   | 164.87 |
+
+## In Python
+
+```python
+from math import exp
+
+def grow(principal: float, rate: float, years: float, n: int | None = 12) -> float:
+    # n=None compounds continuously.
+    if n is None:
+        return principal * exp(rate * years)
+    return principal * (1 + rate / n) ** (n * years)
+
+print(f"{grow(100, 0.05, 10):.2f}")  # 164.70
+```
+
+Three things to remember:
+
+1. More frequent compounding helps, but with **diminishing returns**.
+2. The limit is \[\lim_{n \to \infty} \left(1 + \frac{r}{n}\right)^{n} = e^{r}\]
+3. The *rule of 72*: money doubles in about $72 / (100 r)$ years.
+
+> The view you are reading streamed in as it arrived: markdown, the table, the highlighted code
+> and the typeset formulas, all rendered in the kernel and sanitized.
+"""
+
+THINKING_TEXT = (
+    "The user asks for a plan. Let me think about what matters first: the data, then the model, then how to "
+    "check it. Loading: the CSV has a date column, so parse dates and sort. Cleaning: missing values in the "
+    "price column, a few duplicated rows. Then a baseline — a rolling mean — before anything clever, so there "
+    "is a number to beat. Validation must respect time: train on the past, test on the future, never shuffle. "
+    "I should keep the plan short and say why each step is there."
+)
+
+THINKING_ANSWER = """A plan in four steps, each with its reason:
+
+1. **Load and sort by date** — every later step assumes time order.
+2. **Clean**: drop the duplicated rows, fill short gaps in `price` by interpolation, and flag long ones.
+3. **Baseline first**: a 7-day rolling mean. Anything cleverer has to beat it to be worth keeping.
+4. **Validate forward in time**: train on the past, test on the following weeks — never a shuffled split.
+
+The folded pane above holds the thinking that led here; open it to read how the plan was reached.
+"""
+
+
+def _record(server: ReplayServer, name: str, script: Script | None, request: dict[str, Any]) -> None:
+    import anthropic
+
+    if script is not None:
+        server.queue(script)
+    recorder = Recorder(request)
+    client = recorder.client(anthropic.Anthropic(api_key="sk-ant-make-cassettes", base_url=server.base_url))
+    stream = ResumingStream(client, request, max_retries=0, max_resumes=1, sleep=lambda _s: None)
+    for _ in stream:
+        pass
+    path = recorder.cassette.write(OUT / f"{name}.jsonl")
+    print(f"{path}: {len(recorder.cassette.turns)} turn(s)", file=sys.stderr)
+
+
+def main() -> int:
+    model = default_model()
+    base: dict[str, Any] = {"model": model, "max_tokens": 4096}
+    with ReplayServer() as server:
+        _record(
+            server,
+            "rich",
+            message_script([{"type": "text", "text": RICH}], model=model, chunk=10, input_tokens=41),
+            {
+                **base,
+                "messages": [{"role": "user", "content": "Explain compound interest with a table, code and math."}],
+            },
+        )
+        thinking = {"type": "enabled", "budget_tokens": 2048, "display": "summarized"}
+        _record(
+            server,
+            "thinking",
+            message_script(
+                [{"type": "thinking", "thinking": THINKING_TEXT}, {"type": "text", "text": THINKING_ANSWER}],
+                model=model,
+                chunk=10,
+                input_tokens=38,
+            ),
+            {
+                **base,
+                "thinking": thinking,
+                "messages": [{"role": "user", "content": "Think it through: plan a forecast of daily prices."}],
+            },
+        )
+        search = {**base, "tools": [{"type": "web_search_20250305", "name": "web_search", "max_uses": 3}]}
+        search["messages"] = [{"role": "user", "content": "Search the web: what is new in Python 3.13?"}]
+        _record(server, "web_search", SCENARIOS["web_search"](search), search)
+        resume = {**base, "messages": [{"role": "user", "content": "Write a long answer (it will resume)."}]}
+        server.queue(SCENARIOS["broken_once"](resume))  # the first turn; the continuation is chosen by request
+        _record(server, "resume", None, resume)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

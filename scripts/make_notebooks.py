@@ -1,0 +1,295 @@
+"""Write the notebooks in ``notebooks/`` and run each with no key, saving its outputs.
+
+Each notebook's first code cell turns demo mode on only when no key is set, so with
+ANTHROPIC_API_KEY they talk to Claude and without it they play recorded answers (the
+footer of every answer says which). Saved with outputs, they read well on GitHub
+before anyone runs them. Run from the repository root:
+
+    python scripts/make_notebooks.py            # write and execute all
+    python scripts/make_notebooks.py --no-run   # write them without outputs
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "notebooks"
+
+FIRST = "%load_ext claude_nb\n%claude demo auto"
+DEMO_NOTE = (
+    "The next cell loads the extension and, **only when no API key is set**, turns on demo mode: answers are "
+    "recorded ones, played through the real SDK and view with no key and no network, and each says so in its "
+    "footer. With `ANTHROPIC_API_KEY` set, the same cells talk to Claude."
+)
+
+NOTEBOOKS: dict[str, list[tuple[str, str]]] = {
+    "quickstart": [
+        (
+            "md",
+            "# claude_nb quickstart\n\nAsk Claude from a cell and watch the answer arrive: markdown rendered as it "
+            "streams, typeset math, highlighted code, a foldable pane for extended thinking, a table of tool calls "
+            "and a status footer. The final `anthropic` `Message` lands in a variable, and the saved notebook keeps "
+            "a static copy of every answer (this one was saved that way).\n\n" + DEMO_NOTE,
+        ),
+        ("code", FIRST),
+        (
+            "md",
+            "## Ask\n\nThe cell body is the prompt. The answer streams into the view below the cell; when it ends, "
+            "the view becomes plain HTML that survives saving, nbconvert and GitHub. The `Message` is bound to "
+            "`_claude` (or `-o NAME`).",
+        ),
+        ("code", "%%claude\nExplain compound interest with a small table, a code sample and the formula."),
+        ("code", "print(_claude.stop_reason, _claude.usage.output_tokens, 'tokens')"),
+        (
+            "md",
+            "## Extended thinking\n\n`--thinking BUDGET` (or `adaptive`) asks Claude to think first. The thinking "
+            "streams into a folded pane above the answer — open it to read along.",
+        ),
+        ("code", "%%claude --thinking 2048 -o plan\nThink it through: plan a forecast of daily prices, briefly."),
+        ("code", "[block.type for block in plan.content]"),
+        (
+            "md",
+            "## Variables in prompts\n\n`{name}` inserts a variable from the notebook; other braces (code, JSON) "
+            "pass through as written. Consecutive cells are one conversation (`--new` starts over).",
+        ),
+        ("code", 'topic = "compound interest"'),
+        ("code", "%%claude\nIn two sentences: why does {topic} matter for savers?"),
+        (
+            "md",
+            "## When the network breaks\n\nA stream that breaks mid-answer is resumed from what arrived: the footer "
+            "says so, and the answer reads as one. (In demo mode this answer's recording breaks on purpose.)",
+        ),
+        ("code", "%%claude --new\nWrite a long answer, and resume it if the stream breaks."),
+        (
+            "md",
+            "## Where next\n\n- `thinking.ipynb` — the thinking pane and what the API sends back\n"
+            "- `tools.ipynb` — your own Python functions as tools, and web search\n"
+            "- `widget-api.ipynb` — the view as a widget for your own tools (`StreamView`)\n"
+            "- `reproducible.ipynb` — record a notebook's answers and replay them anywhere\n\n"
+            "`%claude history` shows the conversation, `%claude status` the settings (never the key).",
+        ),
+        ("code", "%claude history"),
+    ],
+    "thinking": [
+        (
+            "md",
+            "# Extended thinking\n\nWith thinking on, Claude reasons before it answers. claude_nb streams the "
+            "thinking into a folded pane (its label counts it live), the answer below it, and keeps both in the "
+            "bound `Message`: the thinking block carries a signature the API checks when the conversation goes "
+            "on, so it is sent back unchanged.\n\n" + DEMO_NOTE,
+        ),
+        ("code", FIRST),
+        (
+            "md",
+            "A budget in tokens (at least 1024), or `adaptive` on models that decide for themselves. "
+            "`--thinking-display summarized` (the default here) asks the API for the thinking's text; with "
+            "`omitted` the pane only says that thinking happened.",
+        ),
+        ("code", "%%claude --thinking 2048 -o plan\nThink it through: plan a forecast of daily prices, briefly."),
+        (
+            "md",
+            "The thinking is the first content block, the answer the next. Its text is yours to read; its "
+            "signature is what lets the next cell continue the conversation.",
+        ),
+        (
+            "code",
+            "thinking, answer = plan.content[0], plan.content[-1]\n"
+            'print(thinking.type, len(thinking.thinking), "chars of thinking")\n'
+            "print(answer.text[:200])",
+        ),
+        (
+            "md",
+            "Settings apply to every cell: `%config Claude.thinking = '2048'` turns thinking on for all of them, "
+            "`%config Claude.thinking = ''` off again.",
+        ),
+        ("code", "%claude status"),
+    ],
+    "tools": [
+        (
+            "md",
+            "# Your functions as tools\n\n`--tools f,g` offers notebook functions to Claude. Each is described "
+            "from its signature and docstring (through the SDK's `beta_tool`); when Claude asks, the notebook "
+            "runs it, the result goes back, and the answer goes on in the same view. The table under the answer "
+            "fills in as each call is made, runs and returns.\n\n" + DEMO_NOTE,
+        ),
+        ("code", FIRST),
+        (
+            "code",
+            "POPULATION = {'Paris': 2_102_650, 'Tokyo': 14_187_176, 'Lagos': 15_388_000}\n\n\n"
+            "def population(city: str) -> int:\n"
+            '    """Number of inhabitants of a city.\n\n'
+            "    Args:\n"
+            "        city: The city's English name, e.g. Paris.\n"
+            '    """\n'
+            "    return POPULATION[city]",
+        ),
+        ("code", "%%claude --tools population\nHow many people live in Paris and in Tokyo?"),
+        (
+            "md",
+            "Every turn is kept: the assistant turn with its calls, the user turn with the results, then the "
+            "answer. `--max-turns N` bounds the loop (default `Claude.max_turns`). A function that raises "
+            "sends its error back to Claude as an error result instead of stopping the cell.",
+        ),
+        ("code", "import claude_nb\n[m['role'] for m in claude_nb.last_view().messages]"),
+        (
+            "md",
+            "## From Python\n\n`claude_nb.stream` takes the same parameters as `client.messages.stream`, and "
+            "Python functions in `tools`.",
+        ),
+        ("code", "msg = claude_nb.stream('How many people live in Lagos?', tools=[population])"),
+        (
+            "md",
+            "## The API's own tools\n\n`--server-tools web_search` lets Claude search the web (the API runs it); "
+            "the sources it cites are listed under the answer.",
+        ),
+        ("code", "%%claude --new --server-tools web_search\nSearch the web: what is new in Python 3.13?"),
+    ],
+    "widget-api": [
+        (
+            "md",
+            "# The view as a widget\n\n`StreamView` is the live view `%%claude` uses, as a public ipywidget for "
+            "your own notebook tools: give it any stream of Messages API events — `client.messages.stream(...)`, "
+            "its async twin, or events you feed by hand — and it renders them incrementally, safely (model "
+            "output is sanitized HTML), and leaves a static snapshot behind.\n\n" + DEMO_NOTE,
+        ),
+        ("code", FIRST),
+        (
+            "md",
+            "`claude_nb.client()` is the client `%%claude` would use (in demo mode, the in-process endpoint); "
+            "any `anthropic.Anthropic()` works the same.",
+        ),
+        (
+            "code",
+            "import claude_nb\nfrom claude_nb import StreamView\n\n"
+            "client = claude_nb.client()\n"
+            "view = StreamView()\n"
+            "display(view)\n"
+            "message = view.consume(client.messages.stream(\n"
+            "    model='claude-sonnet-4-5', max_tokens=1024,\n"
+            "    messages=[{'role': 'user', 'content': 'Show me a table and a formula.'}],\n"
+            "))",
+        ),
+        ("code", "print(view.status, len(view.text), 'chars;', message.usage.output_tokens, 'output tokens')"),
+        (
+            "md",
+            "## Async\n\nWith `AsyncAnthropic` the kernel stays free while the answer arrives (a page reloaded "
+            "meanwhile follows it live). Top-level `await` works in a notebook cell.",
+        ),
+        (
+            "code",
+            "aclient = claude_nb.client(asynchronous=True)\n"
+            "aview = StreamView()\n"
+            "display(aview)\n"
+            "amessage = await aview.aconsume(aclient.messages.stream(\n"
+            "    model='claude-sonnet-4-5', max_tokens=1024,\n"
+            "    messages=[{'role': 'user', 'content': 'Think it through: plan a forecast.'}],\n"
+            "))",
+        ),
+        (
+            "md",
+            "## Events by hand\n\n`feed` takes raw events one at a time (SDK objects or plain dicts in the wire "
+            "format), from wherever they come: a queue, another process, a log.",
+        ),
+        (
+            "code",
+            "events = [\n"
+            "    {'type': 'message_start', 'message': {'id': 'msg_1', 'type': 'message', 'role': 'assistant',\n"
+            "        'model': 'hand-made', 'content': [], 'stop_reason': None, 'stop_sequence': None,\n"
+            "        'usage': {'input_tokens': 3, 'output_tokens': 1}}},\n"
+            "    {'type': 'content_block_start', 'index': 0, 'content_block': {'type': 'text', 'text': ''}},\n"
+            "    *({'type': 'content_block_delta', 'index': 0, 'delta': {'type': 'text_delta', 'text': piece}}\n"
+            "      for piece in ['Fed ', 'by **hand**: ', '$e^{i\\\\pi} + 1 = 0$']),\n"
+            "    {'type': 'content_block_stop', 'index': 0},\n"
+            "    {'type': 'message_delta', 'delta': {'stop_reason': 'end_turn', 'stop_sequence': None},\n"
+            "        'usage': {'output_tokens': 9}},\n"
+            "    {'type': 'message_stop'},\n"
+            "]\n"
+            "hand = StreamView()\n"
+            "display(hand)\n"
+            "for event in events:\n"
+            "    hand.feed(event)\n"
+            "hand.message.content[0].text",
+        ),
+        ("code", "html = hand.to_html()  # the static snapshot: sanitized, self-contained\nlen(html)"),
+    ],
+    "reproducible": [
+        (
+            "md",
+            "# Reproducible notebooks: record and replay\n\nA notebook that calls an LLM cannot be re-run to get "
+            "the same results — unless its answers are recorded. `%%claude --record PATH` saves the raw stream "
+            "of an answer (every turn of a tool loop, every resumed stream) as a *cassette*; `--replay PATH` "
+            "plays it back with no key and no network: the same widget, the same bound `Message`. The format is "
+            "documented in `docs/cassettes.md`: a header line, then one JSON line per event, never the key.\n\n"
+            + DEMO_NOTE,
+        ),
+        ("code", FIRST),
+        ("code", "%%claude --record cassettes/interest.jsonl -o recorded\nExplain compound interest with a table."),
+        ("code", "print(open('cassettes/interest.jsonl').read()[:400])"),
+        (
+            "md",
+            "Played back, the request is built and checked as live (it goes to an in-process endpoint that "
+            "speaks the API's wire format), and the answer is the recorded one. A cassette recorded for another "
+            "prompt, model or tools still plays, with a warning.",
+        ),
+        (
+            "code",
+            "%%claude --new --replay cassettes/interest.jsonl -o replayed\nExplain compound interest with a table.",
+        ),
+        ("code", "assert replayed.content == recorded.content\nprint('same content blocks:', len(replayed.content))"),
+        (
+            "md",
+            "## A whole notebook\n\n`%claude record DIR` records every `%%claude` cell after it, one cassette per "
+            "cell (named by cell id, or by order); `%claude replay DIR` plays them back. Commit the folder with "
+            "the notebook, and anyone — CI, a reviewer, Binder — re-runs it exactly.",
+        ),
+        ("code", "%claude record cassettes/run"),
+        ("code", "%%claude --new\nThink it through: plan a forecast of daily prices."),
+        ("code", "%claude record off\n%claude replay cassettes/run"),
+        ("code", "%%claude --new\nThink it through: plan a forecast of daily prices."),
+        ("code", "%claude replay off\nimport os\nsorted(os.listdir('cassettes/run'))"),
+    ],
+}
+
+
+def build(name: str) -> nbformat.NotebookNode:
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["language_info"] = {"name": "python"}
+    for kind, source in NOTEBOOKS[name]:
+        cell = nbformat.v4.new_markdown_cell(source) if kind == "md" else nbformat.v4.new_code_cell(source)
+        nb.cells.append(cell)
+    return nb
+
+
+def run(nb: nbformat.NotebookNode, workdir: Path) -> None:
+    env_keys = [k for k in os.environ if k.startswith("ANTHROPIC_")]
+    saved = {k: os.environ.pop(k) for k in env_keys}
+    try:
+        NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(workdir)}}).execute()
+    finally:
+        os.environ.update(saved)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--no-run", action="store_true")
+    args = parser.parse_args(argv)
+    OUT.mkdir(exist_ok=True)
+    for name in NOTEBOOKS:
+        nb = build(name)
+        if not args.no_run:
+            run(nb, OUT)
+        nbformat.write(nb, OUT / f"{name}.ipynb")
+        print(f"wrote notebooks/{name}.ipynb", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
