@@ -40,17 +40,6 @@ def names() -> list[str]:
     return sorted(p.name[: -len(".jsonl")] for p in files("claude_nb").joinpath("cassettes").iterdir())
 
 
-def _last_user_text(request: dict[str, Any]) -> str:
-    for message in reversed(request.get("messages") or []):
-        if message.get("role") != "user":
-            continue
-        content = message.get("content")
-        if isinstance(content, str):
-            return content
-        return " ".join(str(b.get("text", "")) for b in content or [] if isinstance(b, dict))
-    return ""
-
-
 def _allows_server_tool(request: dict[str, Any], prefix: str) -> bool:
     return any(str(t.get("type", "")).startswith(prefix) for t in request.get("tools") or [] if isinstance(t, dict))
 
@@ -64,6 +53,18 @@ def pick(request: dict[str, Any]) -> str:
                 continue
             return name
     return "rich"
+
+
+def _last_user_text(request: dict[str, Any]) -> str:
+    from .replay._scenarios import _last_user_text as last_text
+
+    return last_text(request)
+
+
+def _paced(script: Any) -> Any:
+    """A script made here streams at the demo's pace, as the recorded ones do."""
+    script.pace = pace_for([(0.0, s.name, s.data) for s in script.steps if s.kind == "event"])
+    return script
 
 
 def choose(request: dict[str, Any]) -> Any:
@@ -97,9 +98,7 @@ def _tool_call(request: dict[str, Any]) -> Any:
             call["input"] = {k: (word if isinstance(v, str) else v) for k, v in call["input"].items()}
         calls.append(call)
     intro = {"type": "text", "text": f"I'll ask the notebook's `{calls[0]['name']}` function."}
-    script = message_script([intro, *calls], model=request.get("model", ""), stop_reason="tool_use", chunk=6)
-    script.pace = pace_for([(0.0, s.name, s.data) for s in script.steps if s.kind == "event"])
-    return script
+    return _paced(message_script([intro, *calls], model=request.get("model", ""), stop_reason="tool_use", chunk=6))
 
 
 def _tool_answer(request: dict[str, Any]) -> Any:
@@ -129,6 +128,6 @@ def _tool_answer(request: dict[str, Any]) -> Any:
         + "\n\nThat is the tool loop: Claude asks, the notebook runs its own Python, and the answer goes on "
         "in the same view."
     )
-    script = message_script([{"type": "text", "text": text}], model=request.get("model", ""), message_id="msg_demo")
-    script.pace = pace_for([(0.0, s.name, s.data) for s in script.steps if s.kind == "event"])
-    return script
+    return _paced(
+        message_script([{"type": "text", "text": text}], model=request.get("model", ""), message_id="msg_demo")
+    )
