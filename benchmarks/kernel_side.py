@@ -58,7 +58,7 @@ def claude(memory: bool = False) -> dict[str, Any]:
         view = claude_nb.StreamView()
         display(view)
         view.consume(_client.messages.stream(**_REQUEST))
-        return {"staleness": view._stats["max_staleness"], "final_html": len(view._answer.html.encode())}
+        return {"staleness": view._stats["max_staleness"], "final_html": len(view._answer_patch.html.encode())}
 
     return _measure(run, memory)
 
@@ -71,7 +71,7 @@ def opened(memory: bool = False) -> dict[str, Any]:
         display(view)
         with _client.messages.stream(**_REQUEST) as stream:
             view.consume(stream)
-        return {"staleness": view._stats["max_staleness"], "final_html": len(view._answer.html.encode())}
+        return {"staleness": view._stats["max_staleness"], "final_html": len(view._answer_patch.html.encode())}
 
     return _measure(run, memory)
 
@@ -86,7 +86,7 @@ def magic(memory: bool = False) -> dict[str, Any]:
         shell.run_cell_magic("claude", "--new", "bench")
         view = claude_nb.last_view()
         assert view is not None and view.status == "done", view
-        return {"staleness": view._stats["max_staleness"], "final_html": len(view._answer.html.encode())}
+        return {"staleness": view._stats["max_staleness"], "final_html": len(view._answer_patch.html.encode())}
 
     return _measure(run, memory)
 

@@ -337,33 +337,19 @@ GAP_CELLS = [
 def test_a_lost_message_is_noticed_and_repaired_by_a_sync(replay: ReplayServer, request: pytest.FixtureRequest) -> None:
     """The page checks every message's sequence number: after a gap it ignores what
     it cannot place, asks the kernel for the whole state and shows it exactly."""
-    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as tmp:
-        root = Path(tmp) / "root"
-        root.mkdir()
-        nb = nbformat.v4.new_notebook()
-        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-        nb.cells = [nbformat.v4.new_code_cell(c) for c in GAP_CELLS]
-        nbformat.write(nb, root / "gap.ipynb")
-        app = JupyterApp("lab", root, kernel_env(replay))
+    with one_off_notebook(replay, request, "gap", GAP_CELLS) as (_root, page):
         try:
-            with browser_context(root.parent / "profile-gap") as context:
-                page = context.new_page()
-                try:
-                    page.goto(app.url("gap.ipynb"))
-                    wait_kernel_idle(app, page)
-                    run_all_cells(page)
-                    page.wait_for_function(
-                        "() => (document.querySelector('.jp-OutputArea .cnb-live-root .cnb-answer') || {})"
-                        ".innerText?.includes('Paragraph 11:')",
-                        timeout=30_000,
-                    )
-                    text = page.locator(".jp-OutputArea .cnb-live-root .cnb-answer").inner_text()
-                    assert [f"Paragraph {i}:" in text for i in range(12)] == [True] * 12
-                    assert text.count("Paragraph") == 12
-                finally:
-                    _screenshot(page, "lab-gap-repaired.png")
+            run_all_cells(page)
+            page.wait_for_function(
+                "() => (document.querySelector('.jp-OutputArea .cnb-live-root .cnb-answer') || {})"
+                ".innerText?.includes('Paragraph 11:')",
+                timeout=30_000,
+            )
+            text = page.locator(".jp-OutputArea .cnb-live-root .cnb-answer").inner_text()
+            assert [f"Paragraph {i}:" in text for i in range(12)] == [True] * 12
+            assert text.count("Paragraph") == 12
         finally:
-            app.stop()
+            _screenshot(page, "lab-gap-repaired.png")
 
 
 TOOL_ROWS = """() => {
