@@ -418,13 +418,15 @@ def test_math_code_and_a_clock_that_ticks_through_silence(replay: ReplayServer, 
         live = page.locator(".jp-OutputArea .cnb-live-root")
         assert live.locator("math").count() >= 2, "MathML in the live view"
         assert live.locator("math[display='block']").count() >= 1
-        # The silence: the answer stands still, the footer's clock goes on.
+        # The silence: the answer stands still, the footer's clock goes on. (The last
+        # events before the pause may still be landing when the code first shows.)
+        page.wait_for_timeout(300)
         answer_before = live.locator(".cnb-answer").inner_text()
         first = live.locator(".cnb-elapsed").inner_text()
-        page.wait_for_timeout(1200)
+        page.wait_for_timeout(1000)
         second = live.locator(".cnb-elapsed").inner_text()
         assert live.locator(".cnb-answer").inner_text() == answer_before, "the stream was not silent"
-        assert float(second.split()[0]) >= float(first.split()[0]) + 0.8, (first, second)
+        assert float(second.split()[0]) >= float(first.split()[0]) + 0.7, (first, second)
         # The copy button: it copies the code, and is not part of the answer's text.
         pre = live.locator(".cnb-answer pre").first
         button = pre.locator("button.cnb-copy")
