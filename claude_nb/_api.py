@@ -6,7 +6,7 @@ from typing import Any
 
 import anthropic
 
-from . import _client, _demo, _offline
+from . import _budget, _client, _demo, _offline
 from ._client import get_async_client, get_client
 from ._config import Claude
 from ._errors import SCRIPT_NO_KEY
@@ -102,9 +102,17 @@ async def astream(
         client = _offline.client(asynchronous=True, timeouts=timeouts)
     else:
         client = get_async_client(base_url=settings.base_url, timeouts=timeouts, max_retries=0)
+    sync = (
+        _offline.client(timeouts=timeouts)
+        if settings.demo
+        else get_client(base_url=settings.base_url, timeouts=timeouts, max_retries=0)
+    )
+    size = _budget.check(sync, sized(request), settings.budget_tokens)
     view = new_view(settings, request["model"])
     if settings.demo:
         view.feed({"type": NOTE, "text": _demo.NOTE})
+    if size:
+        view.feed({"type": NOTE, "text": size})
     return await view.aconsume(_pending(client, settings, request))
 
 
@@ -128,6 +136,7 @@ def resumable(
     max_resumes: int = 3,
     max_turns: int = 10,
     tool_result_chars: int = 100_000,
+    cache: bool = False,
     **request: Any,
 ) -> Any:
     """A request's stream, retried before it starts and resumed when it breaks, for
@@ -136,16 +145,25 @@ def resumable(
 
     With Python functions in ``tools`` (or server tools) it is a tool loop: calls are
     run as the model asks, and every turn streams into the same view, at most
-    ``max_turns`` of them."""
+    ``max_turns`` of them. ``cache`` marks each request for the API's prompt cache
+    (the history, a loop's earlier turns, a long system prompt)."""
     import anthropic
 
     asynchronous = isinstance(client, anthropic.AsyncAnthropic)
     request, toolbox = split_tools(request, tool_result_chars)
     if toolbox or _has_server_tools(request):
         loop = AsyncToolLoop if asynchronous else ToolLoop
-        return loop(client, request, toolbox, max_turns=max_turns, max_retries=max_retries, max_resumes=max_resumes)
+        return loop(
+            client,
+            request,
+            toolbox,
+            max_turns=max_turns,
+            max_retries=max_retries,
+            max_resumes=max_resumes,
+            cache=cache,
+        )
     twin = AsyncResumingStream if asynchronous else ResumingStream
-    return twin(client, request, max_retries=max_retries, max_resumes=max_resumes)
+    return twin(client, request, max_retries=max_retries, max_resumes=max_resumes, cache=cache)
 
 
 def split_tools(request: dict[str, Any], result_chars: int = 100_000) -> tuple[dict[str, Any], Toolbox]:
@@ -228,10 +246,21 @@ def prepare(
         return new_view(settings, request["model"]), open_stream(wrap(client) if wrap else client, plain)
     else:
         client = get_client(base_url=settings.base_url, timeouts=timeouts, max_retries=0)
+    size = _budget.check(client, sized(request), settings.budget_tokens)
     view = new_view(settings, request["model"])
     if offline is not None:
         view.feed({"type": NOTE, "text": offline})
+    if size:
+        view.feed({"type": NOTE, "text": size})
     return view, _pending(wrap(client) if wrap else client, settings, request)
+
+
+def sized(request: dict[str, Any]) -> dict[str, Any]:
+    """The request as it will be sent, for counting: functions as their tool definitions."""
+    plain, toolbox = split_tools({k: v for k, v in request.items() if k != "max_turns"})
+    if toolbox.definitions:
+        plain["tools"] = [*(plain.get("tools") or []), *toolbox.definitions]
+    return plain
 
 
 def _pending(client: Any, settings: Claude, request: dict[str, Any]) -> Any:
@@ -243,5 +272,6 @@ def _pending(client: Any, settings: Claude, request: dict[str, Any]) -> Any:
         max_resumes=settings.max_resumes,
         max_turns=request.pop("max_turns", settings.max_turns),
         tool_result_chars=settings.tool_result_chars,
+        cache=settings.cache,
         **request,
     )

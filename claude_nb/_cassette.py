@@ -23,6 +23,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from ._context import placeholder
+
 FORMAT = "claude_nb.cassette"
 VERSION = 1
 
@@ -137,7 +139,10 @@ def summarize(request: dict[str, Any]) -> dict[str, Any]:
     last = messages[-1] if messages else {}
     content = last.get("content") if isinstance(last, dict) else None
     if isinstance(content, list):
-        prompt = "".join(str(b.get("text", "")) for b in content if isinstance(b, dict) and b.get("type") == "text")
+        # Images and documents by their kind, never their base64.
+        prompt = "".join(
+            placeholder(b) for b in content if isinstance(b, dict) and b.get("type") not in ("tool_result", None)
+        )
     else:
         prompt = str(content or "")
     tools = []

@@ -60,6 +60,22 @@ class Claude(Configurable):
     tool_result_chars = Int(
         100_000, help="Most characters of one tool result sent to the model (the rest is cut, and said so)."
     ).tag(config=True)
+    context_chars = Int(
+        4000,
+        help="Most characters a DataFrame or Series in {name} becomes: its shape, columns, ranges "
+        "and a sample of rows, never the whole frame.",
+    ).tag(config=True)
+    file_chars = Int(20_000, help="Most characters of a text file a Path in {name} sends.").tag(config=True)
+    cache = Bool(
+        True,
+        help="Prompt caching: mark the conversation so far (and a long system prompt) for the API's "
+        "cache, so each cell rereads the earlier ones at a tenth of the price.",
+    ).tag(config=True)
+    budget_tokens = Int(
+        50_000,
+        help="Requests estimated above this many input tokens are counted (the API's free count) and "
+        "their size shown before sending; one over the model's context window is stopped.",
+    ).tag(config=True)
     base_url = Unicode(
         None, allow_none=True, help="API base URL; ANTHROPIC_BASE_URL or the SDK default when unset."
     ).tag(config=True)

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ._context import placeholder
 from ._reducer import as_plain
 
 
@@ -38,6 +39,8 @@ class Turn:
 
     cell_id: str | None
     messages: list[dict[str, Any]]
+    echo: str | None = None
+    """The prompt as people saw it (placeholders for images and descriptions)."""
 
     @property
     def user(self) -> dict[str, Any]:
@@ -46,6 +49,16 @@ class Turn:
     @property
     def assistant(self) -> dict[str, Any]:
         return self.messages[-1]
+
+    @property
+    def prompt_text(self) -> str:
+        """The prompt for people: the echo, else its text with placeholders for blocks."""
+        if self.echo is not None:
+            return self.echo
+        content = self.user.get("content")
+        if isinstance(content, str):
+            return content
+        return "".join(placeholder(b) for b in content or [] if isinstance(b, dict) and b.get("type") != "tool_result")
 
     @property
     def answer_text(self) -> str:
@@ -76,7 +89,7 @@ class Conversation:
                     return i
         return len(self.turns)
 
-    def request_messages(self, prompt: str, cell_id: str | None) -> list[dict[str, Any]]:
+    def request_messages(self, prompt: str | list[dict[str, Any]], cell_id: str | None) -> list[dict[str, Any]]:
         """History before this cell's turn, then the new user message."""
         history = self.turns[: self._position(cell_id)]
         messages: list[dict[str, Any]] = []
@@ -86,7 +99,7 @@ class Conversation:
         return messages
 
     @staticmethod
-    def user_message(prompt: str, previous: dict[str, Any] | None) -> dict[str, Any]:
+    def user_message(prompt: str | list[dict[str, Any]], previous: dict[str, Any] | None) -> dict[str, Any]:
         """A plain prompt; after an answer that asked for tools, the API requires a
         result for each call first, so unanswered calls are marked as not run."""
         pending = [
@@ -105,9 +118,10 @@ class Conversation:
             }
             for tool_id in pending
         ]
-        return {"role": "user", "content": [*results, {"type": "text", "text": prompt}]}
+        rest = [{"type": "text", "text": prompt}] if isinstance(prompt, str) else prompt
+        return {"role": "user", "content": [*results, *rest]}
 
-    def record(self, cell_id: str | None, user: Any, *answer: Any) -> None:
+    def record(self, cell_id: str | None, user: Any, *answer: Any, echo: str | None = None) -> None:
         """A cell's prompt and the messages of its answer (one assistant turn, or a
         tool loop's turns); a paused turn and its continuation become one assistant turn."""
         position = self._position(cell_id)
@@ -118,7 +132,7 @@ class Conversation:
                 messages[-1] = {**last, "content": [*_blocks(last), *_blocks(message)]}
             else:
                 messages.append(message)
-        turn = Turn(cell_id, messages)
+        turn = Turn(cell_id, messages, echo)
         if position < len(self.turns):
             self.turns[position] = turn
         else:

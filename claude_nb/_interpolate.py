@@ -51,11 +51,47 @@ def _key(raw: str, container: Any) -> Any:
     return raw
 
 
-def interpolate(template: str, namespace: Mapping[str, Any]) -> str:
-    def replace(match: re.Match[str]) -> str:
-        if match.group("esc") is not None:
-            return "{" + match.group("esc") + "}"
-        value = _resolve(match.group("ref"), namespace)
-        return match.group(0) if value is _MISSING else str(value)
+class Reference:
+    """A ``{name}`` found in a prompt: the text as written and the value it names."""
 
-    return "".join(part if is_code else _REF.sub(replace, part) for part, is_code in code_segments(template))
+    __slots__ = ("expr", "value")
+
+    def __init__(self, expr: str, value: Any) -> None:
+        self.expr = expr
+        self.value = value
+
+
+def pieces(template: str, namespace: Mapping[str, Any]) -> list[str | Reference]:
+    """The prompt as literal text and the references in it, in order: what turns a
+    value into text, an image or a document decides later, one place for all of them."""
+    out: list[str | Reference] = []
+
+    def text(part: str) -> None:
+        if out and isinstance(out[-1], str):
+            out[-1] += part
+        elif part:
+            out.append(part)
+
+    for part, is_code in code_segments(template):
+        if is_code:
+            text(part)
+            continue
+        last = 0
+        for match in _REF.finditer(part):
+            text(part[last : match.start()])
+            last = match.end()
+            if match.group("esc") is not None:
+                text("{" + match.group("esc") + "}")
+                continue
+            value = _resolve(match.group("ref"), namespace)
+            if value is _MISSING:
+                text(match.group(0))
+            else:
+                out.append(Reference(match.group("ref"), value))
+        text(part[last:])
+    return out
+
+
+def interpolate(template: str, namespace: Mapping[str, Any]) -> str:
+    """The prompt with every reference as ``str()`` of its value."""
+    return "".join(p if isinstance(p, str) else str(p.value) for p in pieces(template, namespace))

@@ -16,9 +16,9 @@ from IPython.core.magic_arguments import argument, magic_arguments, parse_argstr
 from . import _client
 from ._cassette import Recorder
 from ._config import Claude
-from ._conversation import Conversation, assistant_param, message_text
+from ._context import Prompt, build
+from ._conversation import Conversation, assistant_param
 from ._errors import ClaudeError, describe_exception
-from ._interpolate import interpolate
 from ._request import build_params
 from ._tapes import Tapes
 from ._tools import lookup_functions
@@ -91,8 +91,12 @@ class ClaudeMagics(Magics):
             setattr(args, name, _unquote(getattr(args, name)))
         namespace = self.shell.user_ns
         body = cell.strip("\n")
-        prompt = body if args.raw else interpolate(body, namespace)
-        if not prompt.strip():
+        prompt = (
+            Prompt(body, body)
+            if args.raw
+            else build(body, namespace, context_chars=self.settings.context_chars, file_chars=self.settings.file_chars)
+        )
+        if not prompt.echo.strip():
             raise ClaudeError("the cell is empty: write the prompt below %%claude")
         out = args.out or self.settings.out
         if not out.isidentifier():
@@ -105,7 +109,7 @@ class ClaudeMagics(Magics):
             self.conversation.forget_cells([str(c) for c in deleted])
         cell_id = metadata.get("cellId")
         cell_id = str(cell_id) if cell_id else None
-        messages = self.conversation.request_messages(prompt, cell_id)
+        messages = self.conversation.request_messages(prompt.content, cell_id)
         params = build_params(
             self.settings,
             messages,
@@ -150,7 +154,7 @@ class ClaudeMagics(Magics):
             if recorder is not None and record is not None:
                 self.tapes.save(recorder, record)
         namespace[out] = final
-        self.conversation.record(cell_id, messages[-1], *(view.messages or [assistant_param(final)]))
+        self.conversation.record(cell_id, messages[-1], *(view.messages or [assistant_param(final)]), echo=prompt.echo)
 
     def _bind_partial(self, out: str, view: Any) -> bool:
         if view.message is not None and self.shell is not None:
@@ -232,7 +236,7 @@ class ClaudeMagics(Magics):
             print("No conversation yet.")
             return
         for i, turn in enumerate(self.conversation.turns, 1):
-            print(f"[{i}] you: {_clip(message_text(turn.user))}")
+            print(f"[{i}] you: {_clip(turn.prompt_text)}")
             print(f"    claude: {_clip(turn.answer_text)}")
 
     def _login(self) -> None:

@@ -21,6 +21,7 @@ import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
+from . import _cache
 from ._reducer import NOTICE, REQUEST, RESUME, as_plain
 from ._request import stream_kwargs
 from ._retry import (
@@ -57,8 +58,11 @@ def _to_message(data: dict[str, Any]) -> Any:
 class _Attempts:
     """The bookkeeping both loops share: retries, breaks, and the events of an attempt."""
 
-    def __init__(self, client: Any, request: dict[str, Any], max_retries: int, max_resumes: int) -> None:
+    def __init__(
+        self, client: Any, request: dict[str, Any], max_retries: int, max_resumes: int, cache: bool = False
+    ) -> None:
         self.client = client
+        self.cache = cache
         self.splice = Splice(request)
         self.max_retries = max_retries
         self.max_resumes = max_resumes
@@ -68,7 +72,7 @@ class _Attempts:
         self._joining = False
 
     def kwargs(self, request: dict[str, Any]) -> dict[str, Any]:
-        kwargs = stream_kwargs(self.client.messages.create, request)
+        kwargs = stream_kwargs(self.client.messages.create, _cache.place(request) if self.cache else request)
         kwargs.pop("stream", None)
         return kwargs
 
@@ -167,8 +171,9 @@ class ResumingStream:
         max_retries: int = 2,
         max_resumes: int = 3,
         sleep: Callable[[float], None] = time.sleep,
+        cache: bool = False,
     ) -> None:
-        self._attempts = _Attempts(client, request, max_retries, max_resumes)
+        self._attempts = _Attempts(client, request, max_retries, max_resumes, cache)
         self._accumulate = _accumulator()
         self._sleep = sleep
         self._events = self._run()
@@ -231,8 +236,10 @@ class ResumingStream:
 class AsyncResumingStream:
     """The async twin of ``ResumingStream``, for ``AsyncAnthropic`` clients."""
 
-    def __init__(self, client: Any, request: dict[str, Any], *, max_retries: int = 2, max_resumes: int = 3) -> None:
-        self._attempts = _Attempts(client, request, max_retries, max_resumes)
+    def __init__(
+        self, client: Any, request: dict[str, Any], *, max_retries: int = 2, max_resumes: int = 3, cache: bool = False
+    ) -> None:
+        self._attempts = _Attempts(client, request, max_retries, max_resumes, cache)
         self._accumulate = _accumulator()
         self._events = self._run()
 

@@ -141,10 +141,11 @@ class ToolLoop(_Loop):
         max_retries: int = 2,
         max_resumes: int = 3,
         sleep: Callable[[float], None] = time.sleep,
+        cache: bool = False,
     ) -> None:
         self._client = client
         self._turns = _Turns(request, toolbox, max_turns)
-        self._options = {"max_retries": max_retries, "max_resumes": max_resumes, "sleep": sleep}
+        self._options = {"max_retries": max_retries, "max_resumes": max_resumes, "sleep": sleep, "cache": cache}
         self._stream: ResumingStream | None = None
         self._events = self._run()
 
@@ -199,10 +200,11 @@ class AsyncToolLoop(_Loop):
         max_turns: int = MAX_TURNS,
         max_retries: int = 2,
         max_resumes: int = 3,
+        cache: bool = False,
     ) -> None:
         self._client = client
         self._turns = _Turns(request, toolbox, max_turns)
-        self._options = {"max_retries": max_retries, "max_resumes": max_resumes}
+        self._options: dict[str, Any] = {"max_retries": max_retries, "max_resumes": max_resumes, "cache": cache}
         self._stream: AsyncResumingStream | None = None
         self._events = self._run()
 

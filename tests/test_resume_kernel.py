@@ -31,9 +31,10 @@ def test_a_cell_survives_an_overloaded_stream(kernel: Kernel, replay: ReplayServ
     assert data["text/plain"].count("cut off half way") == 1
     # The conversation holds the whole answer as one turn.
     assert kernel.run("%%claude\nreplay:echo next", cell_id="r2").ok
+    # (with the prompt-cache breakpoint the end of the history carries)
     assert replay.requests[-1].body["messages"][1] == {
         "role": "assistant",
-        "content": [{"type": "text", "text": FULL_ANSWER}],
+        "content": [{"type": "text", "text": FULL_ANSWER, "cache_control": {"type": "ephemeral"}}],
     }
 
 

@@ -21,6 +21,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from ._allowed import restrict
+from ._content import check_content, input_tokens
+from ._prompt_cache import PromptCache
 from ._rules import Rejection, check_body, check_headers
 from ._scenarios import pick_scenario
 from ._script import Script, Step
@@ -57,17 +59,27 @@ class _Handler(BaseHTTPRequestHandler):
             headers={k.lower(): v for k, v in self.headers.items()},
             body=body,
         )
-        self.server.owner._record(recorded)
-        if not self.path.split("?")[0].endswith("/v1/messages"):
-            self._json(404, {"type": "error", "error": {"type": "not_found_error", "message": "Not found"}})
+        owner = self.server.owner
+        owner._record(recorded)
+        path = self.path.split("?")[0]
+        if path.endswith("/v1/messages/count_tokens"):
+            self._count_tokens(recorded)
             return
-        rejection = check_headers(recorded.headers) or check_body(body, self.server.owner.issued)
+        if not path.endswith("/v1/messages"):
+            self._not_found()
+            return
+        rejection = (
+            check_headers(recorded.headers)
+            or check_content(body)  # the schema is checked before the conversation's rules
+            or check_body(body, owner.issued)
+            or owner.too_long(body)
+        )
         if rejection is not None:
             self._reject(rejection)
             return
         try:
-            script = self.server.owner._next_script(body)
-            steps = restrict(script.steps, body)
+            script = owner._next_script(body)
+            steps = _with_cache_usage(restrict(script.steps, body), *owner.prompt_cache.account(body))
         except Exception as exc:
             # A bug in a scenario is the test's bug: say so loudly, never as a dropped connection.
             traceback.print_exc(file=sys.stderr)
@@ -92,6 +104,43 @@ class _Handler(BaseHTTPRequestHandler):
             self._reject(folded)
         else:
             self._json(200, folded)
+
+    def do_GET(self) -> None:
+        """``GET /v1/models/{id}``: what the Models API says of a model, its context window too."""
+        path = self.path.split("?")[0]
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        self.server.owner._record(RecordedRequest(path=self.path, headers=headers, body={}))
+        if "/v1/models/" not in path:
+            self._not_found()
+            return
+        rejection = check_headers(headers)
+        if rejection is not None:
+            self._reject(rejection)
+            return
+        model = path.rsplit("/", 1)[-1]
+        self._json(
+            200,
+            {
+                "type": "model",
+                "id": model,
+                "display_name": model,
+                "created_at": "2025-01-01T00:00:00Z",
+                "max_input_tokens": self.server.owner.context_window,
+                "max_tokens": 64_000,
+            },
+        )
+
+    def _count_tokens(self, recorded: RecordedRequest) -> None:
+        """The free token-counting endpoint: the same checks as a request, then the size."""
+        body = {**recorded.body, "max_tokens": 10**9}  # it takes no max_tokens
+        rejection = check_headers(recorded.headers) or check_body(body, self.server.owner.issued) or check_content(body)
+        if rejection is not None:
+            self._reject(rejection)
+            return
+        self._json(200, {"input_tokens": input_tokens(body)})
+
+    def _not_found(self) -> None:
+        self._json(404, {"type": "error", "error": {"type": "not_found_error", "message": "Not found"}})
 
     def _reject(self, rejection: Rejection) -> None:
         self._json(
@@ -182,6 +231,25 @@ class _Handler(BaseHTTPRequestHandler):
 _ERROR_STATUS = {"overloaded_error": 529, "api_error": 500, "rate_limit_error": 429, "invalid_request_error": 400}
 
 
+def _with_cache_usage(steps: list[Step], read: int, written: int) -> list[Step]:
+    """The steps with what the prompt cache read and wrote in their usage, unless the
+    script already says (a scenario that reports its own cache figures)."""
+    if not read and not written:
+        return steps
+    out = []
+    for step in steps:
+        data: dict[str, Any] = step.data if step.kind == "event" and isinstance(step.data, dict) else {}
+        starts = data.get("type") == "message_start"
+        holder: dict[str, Any] = data.get("message", {}) if starts else data
+        usage = holder.get("usage") if data.get("type") in ("message_start", "message_delta") else None
+        if isinstance(usage, dict) and not usage.get("cache_read_input_tokens"):
+            usage = {**usage, "cache_read_input_tokens": read, "cache_creation_input_tokens": written}
+            patched = {**data, "message": {**holder, "usage": usage}} if starts else {**data, "usage": usage}
+            step = Step(step.kind, step.name, patched, step.seconds)
+        out.append(step)
+    return out
+
+
 def _note_signature(data: Any, thinking: dict[int, list[str]], issued: dict[str, str]) -> None:
     """Remember what a streamed thinking block said and the signature it came with, so
     the block is accepted when the client sends it back (a recording's signature was
@@ -261,6 +329,9 @@ class ReplayServer:
         self.requests: list[RecordedRequest] = []
         self.issued: dict[str, str] = {}
         """Signatures of the thinking blocks streamed so far, with their text."""
+        self.context_window = 200_000
+        """The context window the Models API reports, and over which a request is refused."""
+        self.prompt_cache = PromptCache()
         self.first_text_sent_at: float | None = None
         """Wall-clock time the first text delta went out (set it to None to measure again):
         the browser benchmark measures from here to the first paint."""
@@ -290,6 +361,14 @@ class ReplayServer:
             if self._queued:
                 return self._queued.popleft()
         return self._chooser(body)
+
+    def too_long(self, body: dict[str, Any]) -> Rejection | None:
+        tokens = input_tokens(body)
+        if tokens > self.context_window:
+            return Rejection(
+                400, "invalid_request_error", f"prompt is too long: {tokens} tokens > {self.context_window} maximum"
+            )
+        return None
 
     def _record(self, request: RecordedRequest) -> None:
         with self._lock:

@@ -1,0 +1,67 @@
+"""A request's size in tokens, estimated as the API documents it.
+
+About four characters a token for text, width × height / 750 for an image (after the
+API's own scaling to 1568 px and 1.15 megapixels), about 1,500 tokens a PDF page.
+Close enough to decide whether to ask the API's free counting endpoint, and for the
+loopback server's context window and prompt cache; never presented as exact.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import re
+from typing import Any
+
+from ._attachments import scale_for
+
+
+def block_tokens(block: Any) -> int:
+    """A block's documented estimate: text by characters, images by pixels, PDFs by pages."""
+    if isinstance(block, str):
+        return max(1, len(block) // 4)
+    if not isinstance(block, dict):
+        return 1
+    kind = block.get("type")
+    found = block.get("source")
+    source: dict[str, Any] = found if isinstance(found, dict) else {}
+    if kind == "image" and source.get("type") == "base64":
+        return _image_tokens(str(source.get("data", "")))
+    if kind == "document" and source.get("type") == "base64":
+        pdf = base64.b64decode(str(source.get("data", "")) or b"", validate=False)
+        return 1500 * max(1, len(re.findall(rb"/Type\s*/Page(?!s)", pdf)))
+    visible = {k: v for k, v in block.items() if k not in ("cache_control", "signature")}
+    return max(1, len(json.dumps(visible, ensure_ascii=False)) // 4)
+
+
+def _image_tokens(data: str) -> int:
+    from PIL import Image
+
+    try:
+        with Image.open(io.BytesIO(base64.b64decode(data))) as image:
+            width, height = image.size
+    except Exception:
+        return 1600
+    scale = scale_for(width, height)
+    return max(1, int(width * scale * height * scale / 750))
+
+
+def units(body: dict[str, Any]) -> list[tuple[dict[str, Any] | str, int]]:
+    """The request as the API's cache reads it — tools, system, then each message's
+    blocks, in order — each with its token estimate."""
+    out: list[tuple[dict[str, Any] | str, int]] = []
+    for tool in body.get("tools") or []:
+        out.append((tool, block_tokens(tool)))
+    system = body.get("system")
+    for block in [system] if isinstance(system, str) and system else system or []:
+        out.append((block, block_tokens(block)))
+    for message in body.get("messages") or []:
+        content = message.get("content") if isinstance(message, dict) else None
+        for block in [content] if isinstance(content, str) else content or []:
+            out.append((block, block_tokens(block) + 1))
+    return out
+
+
+def input_tokens(body: dict[str, Any]) -> int:
+    return 3 + sum(tokens for _, tokens in units(body))

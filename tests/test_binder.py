@@ -1,0 +1,91 @@
+"""What mybinder.org builds from ``binder/``: checked with repo2docker itself (it writes
+the Dockerfile without Docker), and by installing binder's requirements into a fresh
+venv and running every notebook there, headless, with no key."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+
+RUN_ALL = """
+import sys, nbformat
+from nbclient import NotebookClient
+for path in sys.argv[1:]:
+    nb = nbformat.read(path, as_version=4)
+    NotebookClient(nb, timeout=180, kernel_name="python3").execute()
+    nbformat.write(nb, path)
+    print("ran", path)
+"""
+
+
+def test_repo2docker_builds_binder_as_intended() -> None:
+    tool = shutil.which("jupyter-repo2docker", path=str(Path(sys.executable).parent))
+    if tool is None:
+        pytest.skip("jupyter-repo2docker is a test dependency: pip install -e '.[test]'")
+    out = subprocess.run(
+        [tool, "--no-build", "--no-run", "--debug", "--user-id", "1000", "--user-name", "jovyan", str(ROOT)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    dockerfile = out.stdout + out.stderr
+    assert "python=3.11" in dockerfile  # binder/runtime.txt
+    copy, install = dockerfile.index("COPY --chown=1000:1000 src/ "), dockerfile.index('-r "binder/requirements.txt"')
+    assert copy < install  # the whole repository is there when "." is installed
+    assert 'R2D_ENTRYPOINT="${REPO_DIR}/binder/start"' in dockerfile  # which turns demo mode on
+
+
+def test_every_notebook_runs_in_a_fresh_binder_environment(tmp_path: Path) -> None:
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
+    python = venv / "bin" / "python"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ANTHROPIC_", "CLAUDE_NB_", "PYTHON"))}
+    install = subprocess.run(
+        [str(python), "-m", "pip", "install", "--quiet", "-r", "binder/requirements.txt"],
+        cwd=ROOT,  # as repo2docker runs it: "." is the repository
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert install.returncode == 0, install.stderr[-3000:]
+    work = tmp_path / "work"
+    work.mkdir()
+    copies = [str(shutil.copy(p, work / p.name)) for p in NOTEBOOKS]
+    shutil.copytree(ROOT / "notebooks" / "cassettes", work / "cassettes")
+    run = subprocess.run(
+        [str(venv / "bin" / "jupyter"), "--version"], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert run.returncode == 0 and "jupyterlab" in run.stdout
+    # The start script binder runs everything under, then every notebook, from outside the source tree.
+    run = subprocess.run(
+        [str(ROOT / "binder" / "start"), str(python), "-c", RUN_ALL, *copies],
+        cwd=work,
+        env={**env, "PATH": f"{venv / 'bin'}:{env.get('PATH', '')}"},
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert run.stdout.count("ran ") == len(NOTEBOOKS) >= 4
+    where = subprocess.run(
+        [str(python), "-c", "import claude_nb; print(claude_nb.__file__)"],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert str(venv) in where  # the installed package ran, not the source tree
+    for path in copies:
+        saved = Path(path).read_text()
+        assert "cnb jp-RenderedHTMLCommon" in saved and "Traceback" not in saved
