@@ -49,7 +49,7 @@ unit: $(VENV)/.installed-test
 # The unit and kernel tests again, against the oldest anthropic pyproject.toml allows.
 unit-oldest-sdk: $(OLD_VENV)/.installed
 	@$(OLD_VENV)/bin/python -c "import anthropic; print('oldest supported SDK: anthropic', anthropic.__version__)"
-	$(OLD_VENV)/bin/python -m pytest -q -m "not browser" -p no:cacheprovider
+	$(OLD_VENV)/bin/python -m pytest -q -m "not browser and not binder" -p no:cacheprovider
 
 browser: $(VENV)/.installed-test chromium
 	$(BIN)/python -m pytest -q -m browser

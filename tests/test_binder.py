@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.binder
+
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 
 RUN_ALL = """
