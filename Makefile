@@ -59,9 +59,10 @@ test: $(VENV)/.installed-test chromium lint typecheck
 	$(MAKE) --no-print-directory unit-oldest-sdk
 	$(BIN)/python -m benchmarks.run --quick
 
-bench: $(VENV)/.installed-test
+bench: $(VENV)/.installed-test chromium
 	$(BIN)/python -m benchmarks.run
 	$(BIN)/python -m benchmarks.soak
+	$(BIN)/python -m benchmarks.browser
 
 # With ANTHROPIC_API_KEY set the demo talks to the real API; without it, demo mode
 # (recorded answers from an in-process endpoint), so it runs anywhere with no key.

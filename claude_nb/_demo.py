@@ -8,7 +8,8 @@ cell allows the web search tool), a stream that breaks and resumes for "resume",
 and the rich answer (headings, a table, code, math) for anything else. A request
 with notebook functions as tools gets a real tool loop: the demo asks for the
 notebook's first function (with arguments taken from the prompt where it can), the
-notebook runs it, and the demo's next turn reports what it returned.
+notebook runs it, and the demo's next turn reports what it returned. A prompt that
+carries notebook objects (a figure, a DataFrame) gets an answer listing what arrived.
 """
 
 from __future__ import annotations
@@ -78,7 +79,63 @@ def choose(request: dict[str, Any]) -> Any:
         return script_of(cassette("resume").turns[1])
     if _client_tools(request):
         return _tool_call(request)
+    received = _context_received(request)
+    if received:
+        return _context_answer(request, received)
     return script_of(cassette(pick(request)).turns[0])
+
+
+_FRAME = re.compile(r"(?:DataFrame|Series) `[^`]+`: [^(\n]+")
+
+
+def _context_received(request: dict[str, Any]) -> list[str]:
+    """What the last prompt carried besides text: images, documents, frame descriptions."""
+    messages = request.get("messages") or []
+    content = messages[-1].get("content") if messages else None
+    blocks: list[Any] = [{"type": "text", "text": content}] if isinstance(content, str) else list(content or [])
+    seen = []
+    for block in blocks:
+        if not isinstance(block, dict):
+            continue
+        found = block.get("source")
+        source: dict[str, Any] = found if isinstance(found, dict) else {}
+        if block.get("type") == "image":
+            seen.append(f"an image ({source.get('media_type') or source.get('type')}, {_image_size(source)})")
+        elif block.get("type") == "document":
+            seen.append(f"a document ({source.get('media_type')})")
+        elif block.get("type") == "text":
+            frames = _FRAME.findall(str(block.get("text", "")))
+            seen += [f"a description of {m}" for m in frames]
+    return seen
+
+
+def _image_size(source: dict[str, Any]) -> str:
+    import base64
+    import io
+
+    from PIL import Image
+
+    try:
+        with Image.open(io.BytesIO(base64.b64decode(str(source.get("data", ""))))) as image:
+            return f"{image.size[0]}×{image.size[1]} px"
+    except Exception:
+        return "by URL"
+
+
+def _context_answer(request: dict[str, Any], received: list[str]) -> Any:
+    """The demo cannot look at a plot; it says what arrived, which is what this shows."""
+    from .replay import message_script
+
+    text = (
+        "This is the demo, so nobody looked at your data — but here is exactly what the request carried "
+        "besides your words:\n\n"
+        + "\n".join(f"- {item.strip()}" for item in received)
+        + "\n\nWith an API key, Claude reads the same blocks: the figure as the picture you see, the "
+        "DataFrame as its shape, column types, ranges and a sample of real rows — never the whole frame."
+    )
+    return _paced(
+        message_script([{"type": "text", "text": text}], model=request.get("model", ""), message_id="msg_demo_ctx")
+    )
 
 
 _WORD = re.compile(r"\b[A-Z][a-zà-ÿ]+(?:\s[A-Z][a-zà-ÿ]+)?")

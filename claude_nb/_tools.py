@@ -26,6 +26,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from . import _frames
+from ._context import DEFAULT_CONTEXT_CHARS
 from ._errors import ClaudeError
 
 RESULT_CHARS = 100_000
@@ -97,6 +99,8 @@ class Toolbox:
             text = value
         elif isinstance(value, (dict, list, int, float, bool)) or value is None:
             text = json.dumps(value, ensure_ascii=False, default=str)
+        elif _frames.is_frame(value):  # described as in a prompt, not pandas' console repr
+            text = _frames.describe("result", value, min(self.result_chars, DEFAULT_CONTEXT_CHARS)).text
         else:
             text = str(value)
         if len(text) > self.result_chars:

@@ -255,6 +255,69 @@ NOTEBOOKS: dict[str, list[tuple[str, str]]] = {
         ("code", "%%claude --new\nThink it through: plan a forecast of daily prices."),
         ("code", "%claude replay off\nimport os\nsorted(os.listdir('cassettes/run'))"),
     ],
+    "context": [
+        (
+            "md",
+            "# The notebook as context\n\nA notebook's value is its live objects. In a `%%claude` cell, `{name}` "
+            "sends each one as what the API understands, at its place in the prompt: a DataFrame as a short "
+            "description (shape, column types, ranges, missing values and a sample of real rows, never the whole "
+            "frame), a matplotlib figure or an image as the picture itself, a `Path` to a PDF as a document and to "
+            "a text file as its contents. Everything else is `str()` as before, and nothing is evaluated.\n\n"
+            + DEMO_NOTE,
+        ),
+        ("code", FIRST),
+        (
+            "code",
+            "import numpy as np\nimport pandas as pd\nimport matplotlib.pyplot as plt\n\n"
+            "rng = np.random.default_rng(42)\n"
+            "sales = pd.DataFrame({\n"
+            "    'day': pd.date_range('2026-01-01', periods=10_000, freq='h'),\n"
+            "    'units': rng.poisson(20, 10_000),\n"
+            "    'price': rng.normal(9.5, 1.2, 10_000).round(2),\n"
+            "})\n"
+            "fig, ax = plt.subplots(figsize=(6, 3))\n"
+            "sales.set_index('day')['units'].resample('D').sum().plot(ax=ax, title='Units per day')\n"
+            "plt.close(fig)  # shown to Claude, not here",
+        ),
+        (
+            "md",
+            "## A DataFrame\n\n10,000 rows become about 1 KB: enough for Claude to reason about the columns and "
+            "values, within `Claude.context_chars` (4,000 characters by default).",
+        ),
+        ("code", "%%claude\nWhat stands out in {sales}?"),
+        (
+            "md",
+            "## A figure\n\nThe figure goes as one PNG `image` block between the text before and after it, "
+            "scaled to what the API uses. What was sent is in `claude_nb.last_view()`'s request; people see a "
+            "placeholder instead of the base64:",
+        ),
+        ("code", "%%claude\nHere is the plot: {fig} Does it agree with the table?"),
+        ("code", "%claude history"),
+        (
+            "md",
+            "## Prompt caching, on by default\n\nEvery cell resends the conversation before it. Each request marks "
+            "the end of that history for the API's prompt cache, so a later cell reads the earlier ones at a tenth "
+            "of the input price; the footer says `cache read N, write M` when the API reports it. "
+            "`%config Claude.cache = False` turns it off. A request estimated above `Claude.budget_tokens` "
+            "(50,000) is counted first and its size shown; one over the model's context window stops before it "
+            "is sent.",
+        ),
+        ("code", "%%claude\nWhich columns would you model, and how? A table, please."),
+        (
+            "md",
+            "The API caches nothing shorter than the model's minimum (1,024 tokens for most models), so the first "
+            "cells above wrote nothing. The conversation is past it now: the next cells write it to the cache and "
+            "read it back (see their footers).",
+        ),
+        ("code", "%%claude\nSum it up in one sentence."),
+        ("code", "%%claude\nAnd in five words?"),
+        ("code", "%%claude\nAnd in one?"),
+        (
+            "code",
+            "u = _claude.usage\nprint('cache read:', u.cache_read_input_tokens, ' written:', "
+            "u.cache_creation_input_tokens)",
+        ),
+    ],
 }
 
 
@@ -280,9 +343,10 @@ def run(nb: nbformat.NotebookNode, workdir: Path) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--no-run", action="store_true")
+    parser.add_argument("names", nargs="*", help="only these notebooks (default: all)")
     args = parser.parse_args(argv)
     OUT.mkdir(exist_ok=True)
-    for name in NOTEBOOKS:
+    for name in args.names or NOTEBOOKS:
         nb = build(name)
         if not args.no_run:
             run(nb, OUT)

@@ -17,7 +17,7 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 
 def test_there_are_the_demo_notebooks() -> None:
     names = {p.stem for p in NOTEBOOKS}
-    assert {"quickstart", "thinking", "tools", "widget-api", "reproducible"} <= names
+    assert {"quickstart", "thinking", "tools", "widget-api", "reproducible", "context"} <= names
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])

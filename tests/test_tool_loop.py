@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import anthropic
+import pandas as pd
 import pytest
 
 from claude_nb import StreamView
@@ -259,3 +260,14 @@ def test_tools_are_looked_up_by_name_with_one_clear_error() -> None:
     assert lookup_functions("f", namespace) == [get_time]
     with pytest.raises(ClaudeError, match="not defined: g, h; not callable: n"):
         lookup_functions("f, g,h,n", namespace)
+
+
+def test_a_function_returning_a_dataframe_sends_its_description() -> None:
+    def sales(region: str) -> pd.DataFrame:
+        """Daily sales of a region."""
+        return pd.DataFrame({"units": range(5000)})
+
+    outcome = Toolbox([sales]).run({"id": "t1", "name": "sales", "input": {"region": "north"}})
+    assert outcome.status == "done"
+    assert outcome.content.startswith("DataFrame `result`: 5,000 rows × 1 column (a sample")
+    assert "| 4999 | 4999 |" in outcome.content and len(outcome.content) <= 4000

@@ -79,7 +79,8 @@ class _Handler(BaseHTTPRequestHandler):
             return
         try:
             script = owner._next_script(body)
-            steps = _with_cache_usage(restrict(script.steps, body), *owner.prompt_cache.account(body))
+            read, written = owner.prompt_cache.account(body)
+            steps = _with_cache_usage(restrict(script.steps, body), read, written, input_tokens(body))
         except Exception as exc:
             # A bug in a scenario is the test's bug: say so loudly, never as a dropped connection.
             traceback.print_exc(file=sys.stderr)
@@ -231,9 +232,10 @@ class _Handler(BaseHTTPRequestHandler):
 _ERROR_STATUS = {"overloaded_error": 529, "api_error": 500, "rate_limit_error": 429, "invalid_request_error": 400}
 
 
-def _with_cache_usage(steps: list[Step], read: int, written: int) -> list[Step]:
-    """The steps with what the prompt cache read and wrote in their usage, unless the
-    script already says (a scenario that reports its own cache figures)."""
+def _with_cache_usage(steps: list[Step], read: int, written: int, total: int) -> list[Step]:
+    """The steps with what the prompt cache read and wrote in their usage (and the
+    uncached rest as ``input_tokens``, as the API counts it), unless the script
+    already says (a scenario that reports its own cache figures)."""
     if not read and not written:
         return steps
     out = []
@@ -243,7 +245,12 @@ def _with_cache_usage(steps: list[Step], read: int, written: int) -> list[Step]:
         holder: dict[str, Any] = data.get("message", {}) if starts else data
         usage = holder.get("usage") if data.get("type") in ("message_start", "message_delta") else None
         if isinstance(usage, dict) and not usage.get("cache_read_input_tokens"):
-            usage = {**usage, "cache_read_input_tokens": read, "cache_creation_input_tokens": written}
+            usage = {
+                **usage,
+                "input_tokens": max(1, total - read - written),
+                "cache_read_input_tokens": read,
+                "cache_creation_input_tokens": written,
+            }
             patched = {**data, "message": {**holder, "usage": usage}} if starts else {**data, "usage": usage}
             step = Step(step.kind, step.name, patched, step.seconds)
         out.append(step)
