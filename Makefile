@@ -74,7 +74,7 @@ DEMO_DIR := $(VENV)/demo-notebooks
 demo: $(VENV)/.installed-demo
 	rm -rf $(DEMO_DIR) && mkdir -p $(DEMO_DIR) && cp -r notebooks/. $(DEMO_DIR)/
 	@if [ -z "$$ANTHROPIC_API_KEY" ]; then echo "no ANTHROPIC_API_KEY: demo mode (recorded answers)"; fi
-	CLAUDE_NB_DEMO=$${ANTHROPIC_API_KEY:+0}$${ANTHROPIC_API_KEY:-1} $(BIN)/jupyter lab $(ROOT_FLAG) --no-browser \
+	CLAUDE_NB_DEMO=$$([ -n "$$ANTHROPIC_API_KEY" ] && echo 0 || echo 1) $(BIN)/jupyter lab $(ROOT_FLAG) --no-browser \
 		--ServerApp.root_dir=$(abspath $(DEMO_DIR)) $(abspath $(DEMO_DIR))/quickstart.ipynb
 
 # A wheel and sdist in dist/, for `pip install dist/claude_nb-*.whl` anywhere.

@@ -107,7 +107,7 @@ async def astream(
         if settings.demo
         else get_client(base_url=settings.base_url, timeouts=timeouts, max_retries=0)
     )
-    size = _budget.check(sync, sized(request), settings.budget_tokens)
+    size = _budget.check(sync, request, settings.budget_tokens, sized)
     view = new_view(settings, request["model"])
     if settings.demo:
         view.feed({"type": NOTE, "text": _demo.NOTE})
@@ -246,7 +246,7 @@ def prepare(
         return new_view(settings, request["model"]), open_stream(wrap(client) if wrap else client, plain)
     else:
         client = get_client(base_url=settings.base_url, timeouts=timeouts, max_retries=0)
-    size = _budget.check(client, sized(request), settings.budget_tokens)
+    size = _budget.check(client, request, settings.budget_tokens, sized)
     view = new_view(settings, request["model"])
     if offline is not None:
         view.feed({"type": NOTE, "text": offline})

@@ -12,6 +12,7 @@ tokens; none assumed under a 1M-context beta) stand in, and the view says "about
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from ._errors import ClaudeError
@@ -21,12 +22,19 @@ STANDARD_WINDOW = 200_000
 _COUNTED = ("model", "messages", "system", "tools", "tool_choice", "thinking")
 
 
-def check(client: Any, request: dict[str, Any], threshold: int) -> str | None:
+def check(
+    client: Any,
+    request: dict[str, Any],
+    threshold: int,
+    as_sent: Callable[[dict[str, Any]], dict[str, Any]] = lambda r: r,
+) -> str | None:
     """A note on the request's size for the view, or None when it is small; raises
-    ``ClaudeError`` when it is over the model's context window."""
+    ``ClaudeError`` when it is over the model's context window. ``as_sent`` makes the
+    request what the API will get (functions as tool definitions), only when counted."""
     estimate = input_tokens(request)
     if threshold <= 0 or estimate < threshold:
         return None
+    request = as_sent(request)
     counted = _count(client, request)
     tokens = counted if counted is not None else estimate
     window = _window(client, request)

@@ -21,7 +21,6 @@ model's minimum cacheable length the API ignores breakpoints, at no cost.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 EPHEMERAL: dict[str, str] = {"type": "ephemeral"}
@@ -33,7 +32,7 @@ _UNMARKABLE = ("thinking", "redacted_thinking")
 
 def place(request: dict[str, Any]) -> dict[str, Any]:
     """``request`` with breakpoints, the messages it changes copied, not altered."""
-    if "cache_control" in json.dumps(request.get("messages"), default=str) or _has_marked_system(request):
+    if _has_breakpoint(request):
         return request
     messages = list(request.get("messages") or [])
     prompts = [i for i, m in enumerate(messages) if _is_prompt(m)]
@@ -60,9 +59,18 @@ def place(request: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _has_marked_system(request: dict[str, Any]) -> bool:
+def _has_breakpoint(request: dict[str, Any]) -> bool:
+    """Whether the caller placed breakpoints of their own (on a block, not in any text)."""
     system = request.get("system")
-    return isinstance(system, list) and any(isinstance(b, dict) and "cache_control" in b for b in system)
+    blocks = list(system) if isinstance(system, list) else []
+    for message in request.get("messages") or []:
+        content = message.get("content") if isinstance(message, dict) else getattr(message, "content", None)
+        if isinstance(content, list):
+            blocks.extend(content)
+    blocks.extend(request.get("tools") or [])
+    return any(
+        "cache_control" in b if isinstance(b, dict) else getattr(b, "cache_control", None) is not None for b in blocks
+    )
 
 
 def _is_prompt(message: Any) -> bool:

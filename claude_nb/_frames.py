@@ -91,6 +91,8 @@ class _Table:
             if not _numeric(dtype):
                 continue
             column = self._column(name)
+            if getattr(column, "ndim", 1) != 1:  # a name two columns share
+                continue
             try:
                 low, high, mean = column.min(), column.max(), column.mean()
             except Exception:  # an object column that only looks numeric
@@ -114,8 +116,7 @@ class _Table:
 
 
 def _numeric(dtype: str) -> bool:
-    lowered = dtype.lower()
-    return lowered.startswith(("int", "uint", "float", "decimal")) and "[" not in lowered[:3]
+    return dtype.lower().startswith(("int", "uint", "float", "decimal"))
 
 
 def _isnan(value: Any) -> bool:

@@ -156,3 +156,8 @@ def test_the_loopback_refuses_breakpoints_the_api_refuses(server: ReplayServer) 
     for messages, says in cases:
         with pytest.raises(anthropic.BadRequestError, match=says):
             client.messages.create(model="claude-sonnet-5-5", max_tokens=10, messages=messages)
+
+
+def test_a_prompt_that_merely_mentions_cache_control_is_still_cached() -> None:
+    messages = [user('what does "cache_control" do?'), assistant("It marks a breakpoint."), user("and then?")]
+    assert marks(_cache.place({"messages": messages})) == ["1"]
