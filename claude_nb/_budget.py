@@ -19,6 +19,7 @@ from ._errors import ClaudeError
 from ._tokens import input_tokens
 
 STANDARD_WINDOW = 200_000
+_TIMEOUT = 15.0
 _COUNTED = ("model", "messages", "system", "tools", "tool_choice", "thinking")
 
 
@@ -35,6 +36,10 @@ def check(
     if threshold <= 0 or estimate < threshold:
         return None
     request = as_sent(request)
+    try:  # nothing is on screen yet: a slow answer must not hold the cell long
+        client = client.with_options(timeout=_TIMEOUT, max_retries=0)
+    except Exception:
+        pass
     counted = _count(client, request)
     tokens = counted if counted is not None else estimate
     window = _window(client, request)

@@ -8,6 +8,8 @@ import typing
 from traitlets import Bool, Float, Int, Unicode, default, observe
 from traitlets.config import Configurable
 
+from ._context import DEFAULT_CONTEXT_CHARS, DEFAULT_FILE_CHARS
+
 _FALLBACK_MODEL = "claude-sonnet-4-5"
 
 
@@ -61,11 +63,11 @@ class Claude(Configurable):
         100_000, help="Most characters of one tool result sent to the model (the rest is cut, and said so)."
     ).tag(config=True)
     context_chars = Int(
-        4000,
+        DEFAULT_CONTEXT_CHARS,
         help="Most characters a DataFrame or Series in {name} becomes: its shape, columns, ranges "
         "and a sample of rows, never the whole frame.",
     ).tag(config=True)
-    file_chars = Int(20_000, help="Most characters of a text file a Path in {name} sends.").tag(config=True)
+    file_chars = Int(DEFAULT_FILE_CHARS, help="Most characters of a text file a Path in {name} sends.").tag(config=True)
     cache = Bool(
         True,
         help="Prompt caching: mark the conversation so far (and a long system prompt) for the API's "
