@@ -85,7 +85,7 @@ def choose(request: dict[str, Any]) -> Any:
     return script_of(cassette(pick(request)).turns[0])
 
 
-_FRAME = re.compile(r"(?:DataFrame|Series) `[^`]+`: [^(\n]+")
+_FRAME = re.compile(r"(?:DataFrame|Series) `[^`]+`(?: \(shape \([^)]*\)\))?: [^(\n]+")
 
 
 def _context_received(request: dict[str, Any]) -> list[str]:

@@ -133,7 +133,8 @@ def _value(value: Any) -> str:
 
 
 def _cell(value: Any) -> str:
-    text = _value(value).replace("\n", " ").replace("|", "\\|")
+    """A value as the frame holds it (full precision: these are real rows), on one line."""
+    text = str(value).replace("\n", " ").replace("|", "\\|")
     return text if len(text) <= _CELL_CHARS else text[: _CELL_CHARS - 1] + "…"
 
 
@@ -156,7 +157,7 @@ def _header(name: str, table: _Table, head: int, tail: int) -> str:
         label = f"Series `{name}`" + (f" (named {table.series_name!r})" if table.series_name is not None else "")
     else:
         size = f"{_count(table.rows, 'row')} × {_count(len(table.columns), 'column')}"
-        label = f"DataFrame `{name}`"
+        label = f"DataFrame `{name}` (shape {(table.rows, len(table.columns))})"
     shown = head + tail
     if table.rows == 0:
         sample = "empty"

@@ -288,8 +288,7 @@ NOTEBOOKS: dict[str, list[tuple[str, str]]] = {
         (
             "md",
             "## A figure\n\nThe figure goes as one PNG `image` block between the text before and after it, "
-            "scaled to what the API uses. What was sent is in `claude_nb.last_view()`'s request; people see a "
-            "placeholder instead of the base64:",
+            "scaled to what the API uses. People see a placeholder instead of the base64, in the history too:",
         ),
         ("code", "%%claude\nHere is the plot: {fig} Does it agree with the table?"),
         ("code", "%claude history"),

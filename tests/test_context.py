@@ -43,7 +43,7 @@ def test_a_frame_is_set_off_on_its_own_lines_and_echoed_short() -> None:
     df = pd.DataFrame({"x": range(100)})
     prompt = build("Look at {df} closely", {"df": df})
     assert isinstance(prompt.content, str)
-    assert prompt.content.startswith("Look at \nDataFrame `df`: 100 rows × 1 column")
+    assert prompt.content.startswith("Look at \nDataFrame `df` (shape (100, 1)): 100 rows × 1 column")
     assert prompt.content.endswith("|\n closely")
     assert prompt.echo == "Look at [DataFrame df: 100 × 1] closely"
 

@@ -37,8 +37,8 @@ def test_a_dataframe_is_described_in_under_12_kb(kernel: Kernel, replay: ReplayS
     _, content = last_user(replay)
     assert isinstance(content, str) and len(content.encode()) < 12_000
     assert "10,000 rows × 2 columns" in content and "price (float64)" in content and "units (int64)" in content
-    first = kernel.run("print(json.dumps([float(df.price[0]), int(df.units[9999])]))").json_out()
-    assert f"| 0 | {first[0]:.6g} |" in content and f"| {first[1]} |" in content
+    first = kernel.run("print(json.dumps([str(df.price[0]), str(df.units[9999])]))").json_out()
+    assert f"| 0 | {first[0]} |" in content and "| 9999 | " in content and f" {first[1]} |" in content
     assert content.startswith("What stands out in \nDataFrame `df`") and content.endswith("?")
 
 

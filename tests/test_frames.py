@@ -23,13 +23,13 @@ def test_a_big_frame_is_shape_columns_ranges_and_real_rows_within_the_cap() -> N
     df.loc[17, "temperature"] = np.nan
     d = describe("df", df, 4000)
     assert len(d.text) <= 4000
-    assert "10,000 rows × 2 columns" in d.text and "first 5 and last 5 rows shown" in d.text
+    assert "(shape (10000, 2)): 10,000 rows × 2 columns" in d.text and "first 5 and last 5 rows shown" in d.text
     assert "temperature (float64)" in d.text and "city (" in d.text
     low, high = df["temperature"].min(), df["temperature"].max()
     assert f"temperature {low:.6g} to {high:.6g}" in d.text
     assert "Missing values: temperature 1" in d.text
     for row in (0, 4, 9_995, 9_999):
-        assert f"| {row} | {df['temperature'][row]:.6g} | {df['city'][row]} |" in d.text
+        assert f"| {row} | {df['temperature'][row]} | {df['city'][row]} |" in d.text  # as the frame holds it
     assert "| 5 |" not in d.text and "| 9994 |" not in d.text  # a sample, not the frame
     assert d.placeholder == "[DataFrame df: 10,000 × 2]"
 
@@ -39,7 +39,7 @@ def test_the_cap_holds_for_any_frame_and_shrinks_the_sample_first() -> None:
     for limit in (300, 1000, 4000):
         d = describe("wide", wide, limit)
         assert len(d.text) <= limit
-        assert d.text.startswith("DataFrame `wide`: 30 rows × 300 columns")
+        assert d.text.startswith("DataFrame `wide` (shape (30, 300)): 30 rows × 300 columns")
     roomy = describe("wide", wide, 12_000).text
     assert "… and 240 more" in roomy  # columns listed up to a point, then counted
     assert "| 0 | 0 | 1 |" in roomy and "… |" in roomy  # shown columns cut, and said so

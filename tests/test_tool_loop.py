@@ -269,5 +269,5 @@ def test_a_function_returning_a_dataframe_sends_its_description() -> None:
 
     outcome = Toolbox([sales]).run({"id": "t1", "name": "sales", "input": {"region": "north"}})
     assert outcome.status == "done"
-    assert outcome.content.startswith("DataFrame `result`: 5,000 rows × 1 column (a sample")
+    assert outcome.content.startswith("DataFrame `result` (shape (5000, 1)): 5,000 rows × 1 column (a sample")
     assert "| 4999 | 4999 |" in outcome.content and len(outcome.content) <= 4000
