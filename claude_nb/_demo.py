@@ -110,16 +110,10 @@ def _context_received(request: dict[str, Any]) -> list[str]:
 
 
 def _image_size(source: dict[str, Any]) -> str:
-    import base64
-    import io
+    from ._tokens import image_size
 
-    from PIL import Image
-
-    try:
-        with Image.open(io.BytesIO(base64.b64decode(str(source.get("data", ""))))) as image:
-            return f"{image.size[0]}×{image.size[1]} px"
-    except Exception:
-        return "by URL"
+    size = image_size(str(source.get("data", ""))) if source.get("type") == "base64" else None
+    return f"{size[0]}×{size[1]} px" if size else "by URL"
 
 
 def _context_answer(request: dict[str, Any], received: list[str]) -> Any:

@@ -16,6 +16,9 @@ from typing import Any
 
 from ._attachments import scale_for
 
+_HEADER_CHARS = 1 << 17
+"""Base64 characters decoded to read an image's size (96 KB: past any EXIF block)."""
+
 
 def block_tokens(block: Any) -> int:
     """A block's documented estimate: text by characters, images by pixels, PDFs by pages."""
@@ -35,14 +38,24 @@ def block_tokens(block: Any) -> int:
     return max(1, len(json.dumps(visible, ensure_ascii=False)) // 4)
 
 
-def _image_tokens(data: str) -> int:
+def image_size(data: str) -> tuple[int, int] | None:
+    """The pixel size of a base64 image, read from its header: only the start is
+    decoded (the size sits in the first bytes, after any metadata), since this runs on
+    every image of the conversation for every cell."""
     from PIL import Image
 
     try:
-        with Image.open(io.BytesIO(base64.b64decode(data))) as image:
-            width, height = image.size
+        with Image.open(io.BytesIO(base64.b64decode(data[:_HEADER_CHARS]))) as image:
+            return int(image.size[0]), int(image.size[1])
     except Exception:
+        return None
+
+
+def _image_tokens(data: str) -> int:
+    size = image_size(data)
+    if size is None:
         return 1600
+    width, height = size
     scale = scale_for(width, height)
     return max(1, int(width * scale * height * scale / 750))
 

@@ -23,6 +23,14 @@ def replay() -> Iterator[ReplayServer]:
         yield server
 
 
+@pytest.fixture(scope="module")
+def server() -> Iterator[ReplayServer]:
+    """A loopback API of the test module's own, for tests that change its settings or
+    read its cache and request log without other modules' requests in between."""
+    with ReplayServer() as s:
+        yield s
+
+
 def kernel_env(replay: ReplayServer, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ANTHROPIC_")}
     env.update(

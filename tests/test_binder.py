@@ -30,8 +30,7 @@ for path in sys.argv[1:]:
 
 def test_repo2docker_builds_binder_as_intended() -> None:
     tool = shutil.which("jupyter-repo2docker", path=str(Path(sys.executable).parent))
-    if tool is None:
-        pytest.skip("jupyter-repo2docker is a test dependency: pip install -e '.[test]'")
+    assert tool is not None, "jupyter-repo2docker is a test dependency: pip install -e '.[test]'"
     out = subprocess.run(
         [tool, "--no-build", "--no-run", "--debug", "--user-id", "1000", "--user-name", "jovyan", str(ROOT)],
         capture_output=True,

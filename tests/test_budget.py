@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import base64
 import io
-from collections.abc import Iterator
 from typing import Any
 
 import anthropic
@@ -16,12 +15,6 @@ from PIL import Image
 from claude_nb import _budget
 from claude_nb._errors import ClaudeError
 from claude_nb.replay import ReplayServer
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[ReplayServer]:
-    with ReplayServer() as s:
-        yield s
 
 
 def client(server: ReplayServer) -> anthropic.Anthropic:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import anthropic
@@ -101,12 +100,6 @@ def test_thinking_blocks_are_never_marked_and_own_breakpoints_are_respected() ->
 
 
 # -- through the loopback's cache --------------------------------------------------------
-@pytest.fixture(scope="module")
-def server() -> Iterator[ReplayServer]:
-    with ReplayServer() as s:
-        yield s
-
-
 def send(server: ReplayServer, messages: list[dict[str, Any]], **extra: Any) -> Any:
     server.queue(message_script([{"type": "text", "text": "fine"}]))
     client = anthropic.Anthropic(api_key="sk-test", base_url=server.base_url, max_retries=0)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import socket
-from collections.abc import Iterator
 from typing import Any
 
 import anthropic
@@ -20,12 +19,6 @@ from claude_nb.replay._scenarios import THINKING
 TOOL = {"name": "get_weather", "input_schema": {"type": "object"}}
 USE = {"type": "tool_use", "id": "toolu_1", "name": "get_weather", "input": {}}
 THINK = {"type": "enabled", "budget_tokens": 1024}
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[ReplayServer]:
-    with ReplayServer() as s:
-        yield s
 
 
 def _client(server: ReplayServer) -> anthropic.Anthropic:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import anthropic
@@ -38,12 +37,6 @@ class Recorder(StreamView):
         if kind == "claude_nb.notice" and event.get("text"):
             self.notices.append(event["text"])
         super()._feed(event, kind)
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[ReplayServer]:
-    with ReplayServer() as s:
-        yield s
 
 
 def _client(server: ReplayServer, read: float = 30.0) -> anthropic.Anthropic:

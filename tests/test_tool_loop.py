@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import anthropic
@@ -59,12 +58,6 @@ async def slow_lookup(key: str) -> dict[str, Any]:
     """
     await asyncio.sleep(0.01)
     return {"key": key, "value": 7}
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[ReplayServer]:
-    with ReplayServer() as s:
-        yield s
 
 
 @pytest.fixture(autouse=True)

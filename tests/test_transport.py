@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import anthropic
@@ -35,12 +34,6 @@ COMPLETE = ["rich", "thinking", "tools", "redacted", "web_search", "future", "ec
 class QuietView(StreamView):
     def send(self, content: Any, buffers: Any = None) -> None:
         pass
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[ReplayServer]:
-    with ReplayServer() as s:
-        yield s
 
 
 def _client(server: ReplayServer, **kwargs: Any) -> anthropic.Anthropic:

@@ -70,12 +70,6 @@ TEXT = (
 )
 
 
-@pytest.fixture(scope="module")
-def server() -> Any:
-    with ReplayServer() as s:
-        yield s
-
-
 def test_patches_rebuild_the_final_html_exactly(server: ReplayServer) -> None:
     view = RecordingView(frame_interval=0)  # a frame per event: the hardest case for patches
     message = view.consume(_stream(server, TEXT, thinking="Thinking with 🤔 emoji " * 5))
