@@ -446,3 +446,58 @@ def test_math_code_and_a_clock_that_ticks_through_silence(replay: ReplayServer, 
             assert page.evaluate("(el) => getComputedStyle(el).textAlign", cell.element_handle()) == "left"
         assert "done" in out.locator(".cnb-footer").inner_text()
         _screenshot(page, "lab-math.png")
+
+
+BURST_CELLS = [
+    "import asyncio, claude_nb\nfrom claude_nb.replay import message_script\n"
+    "view = claude_nb.StreamView(frame_interval=0)\ndisplay(view)",
+    "await asyncio.sleep(1)",
+    # A long answer in one frame (a fast stream, or a page catching up), its last
+    # block still open.
+    "paragraphs = [f'Paragraph {i}: ' + '**bold** *it* `code` [link](https://example.com) ' * 4 for i in range(300)]\n"
+    "text = '\\n\\n'.join(paragraphs) + '\\n\\nThe tail still streams'\n"
+    "events = [s.data for s in message_script([{'type': 'text', 'text': text}], chunk=len(text)).steps"
+    " if s.kind == 'event']\n"
+    "for event in events[:-3]:\n"
+    "    view.feed(event)\n"
+    "view._flush()",
+]
+
+FRAMES = """() => {
+  const rec = { frames: [] };
+  window.__cnbBurst = rec;
+  const tick = () => {
+    const root = document.querySelector('.jp-OutputArea .cnb-live-root');
+    if (root) {
+      const frozen = root.querySelector('.cnb-answer > .cnb-frozen');
+      const live = root.querySelector('.cnb-answer > .cnb-live');
+      const last = rec.frames[rec.frames.length - 1];
+      const now = [frozen.children.length, live.textContent.length];
+      if (!last || last[0] !== now[0] || last[1] !== now[1]) rec.frames.push(now);
+    }
+    requestAnimationFrame(tick);
+  };
+  requestAnimationFrame(tick);
+}"""
+
+
+def test_a_burst_is_drawn_over_several_frames_in_order(replay: ReplayServer, request: pytest.FixtureRequest) -> None:
+    """Three hundred finished blocks in one message reach the page a frame's budget at
+    a time, never all in one long task; in order, complete, and with the open block
+    shown only after every finished one (the answer never has a gap)."""
+    with one_off_notebook(replay, request, "burst", BURST_CELLS) as (_root, page):
+        page.evaluate(FRAMES)
+        run_all_cells(page)
+        page.wait_for_function(
+            "() => (document.querySelector('.jp-OutputArea .cnb-live-root .cnb-answer > .cnb-live') || {})"
+            ".textContent?.includes('The tail still streams')",
+            timeout=60_000,
+        )
+        frames = page.evaluate("window.__cnbBurst.frames")
+        counts = [n for n, _ in frames if n]
+        assert counts[-1] == 300, counts
+        assert len(counts) >= 4, f"the burst went into the page in {len(counts)} frames"
+        assert all(live == 0 for n, live in frames if n < 300), "the open block showed before the finished ones"
+        text = page.locator(".jp-OutputArea .cnb-live-root .cnb-answer").inner_text()
+        order = [text.index(f"Paragraph {i}:") for i in range(300)]
+        assert order == sorted(order)

@@ -25,6 +25,27 @@ def test_features() -> None:
     assert "&lt;b&gt;html&lt;/b&gt;" in html
 
 
+def test_code_spans_one_per_look_and_none_for_plain_text() -> None:
+    html = R.render("```python\nfor x in items:\n    total += f(x) * 2  # sum\n```\n")
+    assert '<span class="k">for</span> x <span class="k">in</span> items:' in html  # names, brackets plain
+    assert '<span class="o">+=</span>' in html and '<span class="m">2</span>' in html
+    assert '<span class="c"># sum</span>' in html
+    assert 'class="n"' not in html and 'class="p"' not in html and 'class="w"' not in html
+    # Neighbours of one look share a span: Pygments cuts a string into quote, body, quote.
+    assert '</span> <span class="s">"abc"</span>' in R.render('```python\nx = "abc"\n```\n')
+
+
+def test_every_look_the_highlighter_uses_is_styled() -> None:
+    import re
+    from importlib.resources import files
+
+    from claude_nb._markdown import _LOOKS
+
+    css = files("claude_nb").joinpath("_frontend/view.css").read_text()
+    styled = set(re.findall(r"\.cnb \.([a-z]+) \{", css))
+    assert {look for _, look in _LOOKS} <= styled
+
+
 def test_task_lists_and_unknown_fence_language() -> None:
     html = R.render("- [x] done\n- [ ] todo\n\n```nosuchlang\n<b>x</b>\n```\n")
     assert 'type="checkbox"' in html

@@ -57,7 +57,26 @@ export default () => {
     setTicker();
     state.seq = msg.seq;
     if (!ok) { state.seq = -1; requestSync(); }
-    for (const draw of state.views) draw();
+    schedule();
+  }
+
+  // Views draw once per animation frame, not once per message: messages that arrive
+  // together cost one layout, and a hidden tab draws nothing until it is shown. A
+  // frame adds at most BUDGET elements of finished blocks to the page (the rest wait
+  // for the next frame), so a burst (a fast stream, a page catching up, a late view
+  // of a long answer) never blocks the page for long: the layout of what is added,
+  // not the parse, is what costs.
+  const BUDGET = 1500;
+  let scheduled = false;
+  function schedule() {
+    if (scheduled) return;
+    scheduled = true;
+    requestAnimationFrame(() => {
+      scheduled = false;
+      let more = false;
+      for (const draw of state.views) more = draw() || more;
+      if (more) schedule();
+    });
   }
 
   function build(el) {
@@ -74,8 +93,8 @@ export default () => {
     const dom = {
       root,
       details: q(".cnb-thinking"), summary: q(".cnb-thinking > summary"),
-      a: { frozen: q(".cnb-answer > .cnb-frozen"), live: q(".cnb-answer > .cnb-live"), count: 0, html: null },
-      th: { frozen: q(".cnb-thinking-body > .cnb-frozen"), live: q(".cnb-thinking-body > .cnb-live"), count: 0, html: null },
+      a: { frozen: q(".cnb-answer > .cnb-frozen"), live: q(".cnb-answer > .cnb-live"), count: 0, html: null, queue: [] },
+      th: { frozen: q(".cnb-thinking-body > .cnb-frozen"), live: q(".cnb-thinking-body > .cnb-live"), count: 0, html: null, queue: [] },
       rd: q(".cnb-rd-box"), extra: q(".cnb-extra"), tools: q(".cnb-tools-box"), foot: q(".cnb-foot-box"),
       last: {},
     };
@@ -112,19 +131,41 @@ export default () => {
       pre.prepend(button);
     }
   }
-  function appendHtml(container, html) {
+  function parseHtml(html) {
     const fragment = document.createRange().createContextualFragment(html);
     addCopyButtons(fragment);
-    container.appendChild(fragment);
+    return fragment;
+  }
+  function weight(node) {
+    return node.nodeType === 1 ? 1 + node.getElementsByTagName("*").length : 0;
   }
 
+  // New finished blocks are parsed at once and queued; the queue goes into the page
+  // up to the frame's budget (at least one block). True when some wait for the next
+  // frame: the live block is drawn only after them, so the answer never shows a gap.
   function drawPane(d, pane) {
-    if (pane.frozen.length < d.count) { d.frozen.innerHTML = ""; d.count = 0; }
+    if (pane.frozen.length < d.count) { d.frozen.innerHTML = ""; d.count = 0; d.queue = []; }
     if (pane.frozen.length > d.count) {
-      appendHtml(d.frozen, pane.frozen.slice(d.count).join(""));
+      d.queue.push(...parseHtml(pane.frozen.slice(d.count).join("")).childNodes);
       d.count = pane.frozen.length;
     }
+    if (d.queue.length) {
+      const batch = document.createDocumentFragment();
+      let spent = 0, taken = 0;
+      while (taken < d.queue.length && (taken === 0 || spent + weight(d.queue[taken]) <= BUDGET)) {
+        spent += weight(d.queue[taken]);
+        batch.appendChild(d.queue[taken]);
+        taken += 1;
+      }
+      d.queue.splice(0, taken);
+      d.frozen.appendChild(batch);
+      if (d.queue.length) {
+        if (d.html !== "") { d.live.innerHTML = ""; d.html = ""; }
+        return true;
+      }
+    }
     if (d.html !== pane.live) { d.live.innerHTML = pane.live; d.html = pane.live; }
+    return false;
   }
 
   function setOnce(dom, key, el, value) {
@@ -144,8 +185,7 @@ export default () => {
     render({ el }) {
       const dom = build(el);
       const draw = () => {
-        drawPane(dom.a, state.panes.a);
-        drawPane(dom.th, state.panes.th);
+        const more = drawPane(dom.a, state.panes.a) | drawPane(dom.th, state.panes.th);
         const hasThinking = state.tl !== "";
         dom.details.classList.toggle("cnb-hidden", !hasThinking);
         if (dom.last.tl !== state.tl) { dom.summary.textContent = state.tl; dom.last.tl = state.tl; }
@@ -159,6 +199,7 @@ export default () => {
         }
         tick();
         dom.root.dataset.status = state.st;
+        return more;
       };
       const tick = () => {
         if (dom.elapsed && typeof state.el === "number") {
@@ -168,7 +209,7 @@ export default () => {
       };
       state.views.add(draw);
       state.ticks.add(tick);
-      draw();
+      if (draw()) schedule();
       return () => {
         state.views.delete(draw);
         state.ticks.delete(tick);
