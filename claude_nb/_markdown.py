@@ -47,7 +47,7 @@ _LOOKS: tuple[tuple[_TokenType, str], ...] = (
 )
 
 
-class _LookFormatter(HtmlFormatter):  # type: ignore[type-arg]
+class _LookFormatter(HtmlFormatter):  # type: ignore[misc]
     """Pygments' HTML with one short class per look instead of one per token type."""
 
     def _get_css_classes(self, ttype: _TokenType) -> str:
