@@ -501,3 +501,36 @@ def test_a_burst_is_drawn_over_several_frames_in_order(replay: ReplayServer, req
         text = page.locator(".jp-OutputArea .cnb-live-root .cnb-answer").inner_text()
         order = [text.index(f"Paragraph {i}:") for i in range(300)]
         assert order == sorted(order)
+
+
+RELEASE_CELLS = [
+    "%load_ext claude_nb\nimport asyncio, claude_nb\nSYNCS = []\n"
+    "_on_msg = claude_nb.StreamView._on_frontend_msg\n"
+    "def _counting(self, widget, content, buffers):\n"
+    "    SYNCS.append(content.get('type'))\n"
+    "    _on_msg(self, widget, content, buffers)\n"
+    "claude_nb.StreamView._on_frontend_msg = _counting",
+    "%%claude\nreplay:math",
+    "view = claude_nb.last_view()\nfor _ in range(50):\n    if view.comm is None:\n        break\n"
+    "    await asyncio.sleep(0.1)\n"
+    "print(f'released={view.comm is None} asked={SYNCS}')",
+]
+
+
+def test_the_page_that_watched_never_asks_again_and_lets_the_view_go(
+    replay: ReplayServer, request: pytest.FixtureRequest
+) -> None:
+    """The page that ran the cell has every frame: it never asks for the state (which
+    would send the whole answer once more), and once the static answer has replaced
+    the widget it tells the kernel, which closes the view's comm."""
+    with one_off_notebook(replay, request, "release", RELEASE_CELLS) as (_root, page):
+        run_all_cells(page)
+        page.wait_for_function(FINAL, timeout=60_000)
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('.jp-OutputArea-output')]"
+            ".some(o => o.innerText.includes('released='))",
+            timeout=30_000,
+        )
+        printed = page.locator(".jp-OutputArea-output", has_text="released=").inner_text()
+        assert "released=True asked=['release']" in printed, printed
+        assert page.locator(".jp-OutputArea .cnb:not(.cnb-live-root) math").count() == 4
