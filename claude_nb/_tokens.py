@@ -31,6 +31,10 @@ def block_tokens(block: Any) -> int:
     source: dict[str, Any] = found if isinstance(found, dict) else {}
     if kind == "image" and source.get("type") == "base64":
         return _image_tokens(str(source.get("data", "")))
+    content = block.get("content")
+    if kind == "tool_result" and isinstance(content, list):  # a figure a tool returned counts as an image
+        rest = {k: v for k, v in block.items() if k not in ("content", "cache_control")}
+        return sum(block_tokens(part) for part in content) + len(json.dumps(rest)) // 4
     if kind == "document" and source.get("type") == "base64":
         pdf = base64.b64decode(str(source.get("data", "")) or b"", validate=False)
         return 1500 * max(1, len(re.findall(rb"/Type\s*/Page(?!s)", pdf)))

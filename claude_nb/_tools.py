@@ -11,6 +11,9 @@ kept here.
 
 Running a call never raises into the stream: an exception, an unknown tool name or
 an input that did not parse each become an ``is_error`` result the model can read.
+What a function returns is sent as the model can best read it: text as it is, data
+as JSON, a DataFrame described as in a prompt, and a figure, an image or a PDF as
+the image or document block itself (the table shows its placeholder).
 """
 
 from __future__ import annotations
@@ -23,10 +26,10 @@ import threading
 import time
 import typing
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from . import _frames
+from . import _attachments, _frames
 from ._context import DEFAULT_CONTEXT_CHARS
 from ._errors import ClaudeError
 
@@ -46,9 +49,12 @@ class Outcome:
     seconds: float
     status: str
     """``done``, ``error`` or ``skipped`` (not run)."""
+    blocks: list[dict[str, Any]] = field(default_factory=list)
+    """Image or document blocks the result is (``content`` then names them)."""
 
     def result_block(self, tool_use_id: str) -> dict[str, Any]:
-        block: dict[str, Any] = {"type": "tool_result", "tool_use_id": tool_use_id, "content": self.content}
+        content: Any = [{"type": "text", "text": self.content}, *self.blocks] if self.blocks else self.content
+        block: dict[str, Any] = {"type": "tool_result", "tool_use_id": tool_use_id, "content": content}
         if self.is_error:
             block["is_error"] = True
         return block
@@ -93,6 +99,17 @@ class Toolbox:
     @property
     def names(self) -> list[str]:
         return list(self._runnable)
+
+    def _outcome(self, value: Any, started: float) -> Outcome:
+        seconds = time.monotonic() - started
+        if not isinstance(value, (str, dict, list, int, float, bool)) and value is not None:
+            try:
+                found = _attachments.attachment("result", value, file_chars=0)
+            except Exception as exc:  # an image the API cannot take (too large, unreadable)
+                return Outcome(f"{type(exc).__name__}: {exc}", True, seconds, "error")
+            if isinstance(found, _attachments.Attachment):
+                return Outcome(found.placeholder, False, seconds, "done", [found.block])
+        return Outcome(self._text(value), False, seconds, "done")
 
     def _text(self, value: Any) -> str:
         if isinstance(value, str):
@@ -139,7 +156,7 @@ class Toolbox:
                 value = tool.call(call["input"])
         except Exception as exc:
             return self._error(exc, started)
-        return Outcome(self._text(value), False, time.monotonic() - started, "done")
+        return self._outcome(value, started)
 
     async def arun(self, call: dict[str, Any]) -> Outcome:
         tool, refused = self._lookup(call)
@@ -152,7 +169,7 @@ class Toolbox:
                 value = await value
         except Exception as exc:
             return self._error(exc, started)
-        return Outcome(self._text(value), False, time.monotonic() - started, "done")
+        return self._outcome(value, started)
 
 
 def skipped(why: str) -> Outcome:

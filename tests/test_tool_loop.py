@@ -264,3 +264,72 @@ def test_a_function_returning_a_dataframe_sends_its_description() -> None:
     assert outcome.status == "done"
     assert outcome.content.startswith("DataFrame `result` (shape (5000, 1)): 5,000 rows × 1 column (a sample")
     assert "| 4999 | 4999 |" in outcome.content and len(outcome.content) <= 4000
+
+
+def plot(title: str) -> Any:
+    """Draws a chart.
+
+    Args:
+        title: The chart's title.
+    """
+    from PIL import Image
+
+    ran.append(("plot", {"title": title}))
+    return Image.new("RGB", (3000, 1500), "white")  # past the API's 1.15 megapixels: sent scaled
+
+
+def test_a_function_returning_an_image_sends_the_image(server: ReplayServer) -> None:
+    """A figure or image a tool returns is what the model gets, as an image block in
+    the tool result (scaled as the API would scale it); the table shows its name."""
+    view, message, sent = _run(server, "replay:call_tool draw", [plot])
+    assert isinstance(message, anthropic.types.Message), message
+    assert ran == [("plot", {"title": "Zürich"})]
+    (result,) = sent[1].body["messages"][-1]["content"]
+    text, image = result["content"]
+    assert text == {"type": "text", "text": "[image: result, 1516×758 PNG]"}
+    assert image["type"] == "image" and image["source"]["media_type"] == "image/png"
+    assert "is_error" not in result
+    (call,) = view.tool_calls
+    assert call["status"] == "done" and call["result"] == "[image: result, 1516×758 PNG]"
+    assert image["source"]["data"][:40] not in view.to_html() + json.dumps(view.tool_calls)
+
+
+def test_an_image_the_api_would_refuse_is_refused_by_the_loopback_too(server: ReplayServer) -> None:
+    """An image inside a tool result is checked as the API checks it."""
+    request = {
+        "model": "claude-sonnet-5-5",
+        "max_tokens": 100,
+        "messages": [
+            {"role": "user", "content": "go"},
+            {"role": "assistant", "content": [{"type": "tool_use", "id": "t1", "name": "plot", "input": {}}]},
+            {
+                "role": "user",
+                "content": [
+                    {
+                        "type": "tool_result",
+                        "tool_use_id": "t1",
+                        "content": [
+                            {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": "AAAA"}}
+                        ],
+                    }
+                ],
+            },
+        ],
+        "tools": [{"name": "plot", "input_schema": {"type": "object"}}],
+    }
+    with pytest.raises(anthropic.BadRequestError, match=r"messages\.2\.content\.0\.content\.0"):
+        _client(server).messages.create(**request)
+
+
+def test_images_in_tool_results_are_estimated_by_their_pixels() -> None:
+    from PIL import Image
+
+    from claude_nb._tokens import block_tokens
+
+    def noise() -> Any:
+        """A photo-like image: its PNG does not compress."""
+        return Image.effect_noise((800, 600), 64)
+
+    block = Toolbox([noise]).run({"id": "t1", "name": "noise", "input": {}}).result_block("t1")
+    assert len(json.dumps(block)) > 400_000  # base64
+    assert 600 < block_tokens(block) < 700  # 800×600 / 750, not the base64's length

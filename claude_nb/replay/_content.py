@@ -45,6 +45,10 @@ def _blocks(body: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
             for j, block in enumerate(content):
                 if isinstance(block, dict):
                     yield f"messages.{i}.content.{j}", block
+                    inner = block.get("content") if block.get("type") == "tool_result" else None
+                    for k, part in enumerate(inner if isinstance(inner, list) else []):
+                        if isinstance(part, dict):  # an image or document a tool returned
+                            yield f"messages.{i}.content.{j}.content.{k}", part
 
 
 def check_content(body: dict[str, Any]) -> Rejection | None:
