@@ -7,9 +7,10 @@ re-rendered as a Markdown output every 100 ms). From clicking Run until the answ
 has settled, the page records:
 
 - long tasks (PerformanceObserver ``longtask``): count, longest, total;
-- main-thread busy fraction, two ways over the same wall time: the time in long
-  tasks (what blocks the page), and every task (Chromium's cumulative
-  ``TaskDuration``, which counts paint and JupyterLab's own work: see the idle row);
+- main-thread busy fraction, three ways over the same wall time: the time in long
+  tasks (what blocks the page); script, style and layout (Chromium's cumulative
+  ``ScriptDuration`` + ``RecalcStyleDuration`` + ``LayoutDuration``); and every task
+  (``TaskDuration``, which adds paint, compositing and the rest; see the idle row);
 - visible updates per second (MutationObserver callbacks that touch the answer,
   over the time the answer was changing);
 - first paint: from the first text delta leaving the loopback server (its clock) to
@@ -107,9 +108,12 @@ def _notebook(root: Path, name: str, technique: str, model: str, seconds: float 
     nbformat.write(nb, root / f"{name}.ipynb")
 
 
-def _task_seconds(cdp: Any) -> float:
-    metrics = cdp.send("Performance.getMetrics")["metrics"]
-    return float(next(m["value"] for m in metrics if m["name"] == "TaskDuration"))
+def _seconds(cdp: Any) -> tuple[float, float]:
+    """Chromium's cumulative main-thread time: every task, and script + style + layout
+    alone (what a page's own code causes, without paint and compositing)."""
+    metrics = {m["name"]: float(m["value"]) for m in cdp.send("Performance.getMetrics")["metrics"]}
+    work = metrics["ScriptDuration"] + metrics["RecalcStyleDuration"] + metrics["LayoutDuration"]
+    return metrics["TaskDuration"], work
 
 
 def measure(
@@ -146,7 +150,7 @@ def measure(
         if profile:
             cdp.send("Profiler.enable")
             cdp.send("Profiler.start")
-        busy0, wall0 = _task_seconds(cdp), time.monotonic()
+        (busy0, work0), wall0 = _seconds(cdp), time.monotonic()
         finished = True
         run_all_cells(page)
         if technique != "idle":
@@ -164,7 +168,8 @@ def measure(
         if finished:
             wait_kernel_idle(app, page, timeout=300)
         page.wait_for_timeout(1500)  # whatever the end still does
-        busy, wall = _task_seconds(cdp) - busy0, time.monotonic() - wall0
+        (busy, work), wall = _seconds(cdp), time.monotonic() - wall0
+        busy, work = busy - busy0, work - work0
         bench = page.evaluate("window.__bench")
         if profile:
             _print_profile(cdp.send("Profiler.stop")["profile"])
@@ -194,6 +199,7 @@ def measure(
         "phases": phases,
         "busy": busy / wall,
         "long_busy": sum(tasks) / 1000 / wall,
+        "work_busy": work / wall,
         "updates_per_s": (len(updates) - 1) / span if span > 0 else 0.0,
         "first_paint_ms": (paint - sent * 1000) if paint and sent else None,
         "first_seen_ms": (bench["firstSeen"] - sent * 1000) if bench.get("firstSeen") and sent else None,
@@ -216,16 +222,18 @@ def _print_profile(profile: dict[str, Any], top: int = 25) -> None:
 
 def render(rows: list[dict[str, Any]]) -> str:
     lines = [
-        "| answer | technique | long tasks | longest | long tasks total | busy in long tasks | all tasks "
+        "| answer | technique | long tasks | longest | long tasks total | busy in long tasks | script+style+layout "
+        "| all tasks "
         "| start / middle / end | visible updates/s | first text painted |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
         paint = f"{r['first_paint_ms']:.0f} ms" if r["first_paint_ms"] is not None else "—"
         technique = r["technique"] if r.get("finished", True) else f"{r['technique']} (unfinished after {GIVE_UP} s)"
         lines.append(
             f"| {r['answer']} | {technique} | {r['long_tasks']} | {r['longest_ms']:.0f} ms "
-            f"| {r['long_total_ms']:.0f} ms | {r['long_busy'] * 100:.2f} % | {r['busy'] * 100:.1f} % "
+            f"| {r['long_total_ms']:.0f} ms | {r['long_busy'] * 100:.2f} % | {r['work_busy'] * 100:.1f} % "
+            f"| {r['busy'] * 100:.1f} % "
             f"| {' / '.join(f'{v:.0f}' for v in r['phases'].values())} ms "
             f"| {r['updates_per_s']:.1f} | {paint} |"
         )
