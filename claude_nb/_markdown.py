@@ -48,7 +48,11 @@ _LOOKS: tuple[tuple[_TokenType, str], ...] = (
 
 
 class _LookFormatter(HtmlFormatter):  # type: ignore[misc]
-    """Pygments' HTML with one short class per look instead of one per token type."""
+    """Pygments' HTML with one short class per look instead of one per token type.
+
+    ``_get_css_classes`` is the formatter's one hook for class names, not public API:
+    should a Pygments release rename it, the per-token classes come back unstyled,
+    and the highlighting tests (no ``class="n"``, one span per look) fail."""
 
     def _get_css_classes(self, ttype: _TokenType) -> str:
         return next((look for kind, look in _LOOKS if ttype in kind), "")
