@@ -15,8 +15,9 @@ has settled, the page records:
   over the time the answer was changing);
 - first paint: from the first text delta leaving the loopback server (its clock) to
   the first animation frame after that delta's text is in the cell's output (the
-  page's clock; both are this machine's wall clock); ``first seen`` is the same
-  delay to the DOM change alone.
+  page's clock; both are this machine's wall clock). Each row also keeps
+  ``first_seen_ms``, the same delay to the DOM change alone, to tell the transport's
+  part from the paint's.
 
     python -m benchmarks.browser            # both sizes, both techniques
     python -m benchmarks.browser --quick    # 40 KB paced for claude_nb only
