@@ -33,6 +33,9 @@ from . import _attachments, _frames
 from ._context import DEFAULT_CONTEXT_CHARS
 from ._errors import ClaudeError
 
+_JSONABLE = (dict, list, int, float, bool, type(None))
+"""Results sent as JSON; anything else may be an image or a document."""
+
 RESULT_CHARS = 100_000
 """The most characters of one tool result the model is sent (the rest is cut, and said so)."""
 
@@ -102,7 +105,7 @@ class Toolbox:
 
     def _outcome(self, value: Any, started: float) -> Outcome:
         seconds = time.monotonic() - started
-        if not isinstance(value, (str, dict, list, int, float, bool)) and value is not None:
+        if not isinstance(value, (str, *_JSONABLE)):
             try:
                 found = _attachments.attachment("result", value, file_chars=0)
             except Exception as exc:  # an image the API cannot take (too large, unreadable)
@@ -114,7 +117,7 @@ class Toolbox:
     def _text(self, value: Any) -> str:
         if isinstance(value, str):
             text = value
-        elif isinstance(value, (dict, list, int, float, bool)) or value is None:
+        elif isinstance(value, _JSONABLE):
             text = json.dumps(value, ensure_ascii=False, default=str)
         elif _frames.is_frame(value):  # described as in a prompt, not pandas' console repr
             text = _frames.describe("result", value, min(self.result_chars, DEFAULT_CONTEXT_CHARS)).text

@@ -101,8 +101,8 @@ export default () => {
     const dom = {
       root,
       details: q(".cnb-thinking"), summary: q(".cnb-thinking > summary"),
-      a: { frozen: q(".cnb-answer > .cnb-frozen"), live: q(".cnb-answer > .cnb-live"), count: 0, html: null, queue: [] },
-      th: { frozen: q(".cnb-thinking-body > .cnb-frozen"), live: q(".cnb-thinking-body > .cnb-live"), count: 0, html: null, queue: [] },
+      a: { frozen: q(".cnb-answer > .cnb-frozen"), live: q(".cnb-answer > .cnb-live"), count: 0, html: null, queue: document.createDocumentFragment() },
+      th: { frozen: q(".cnb-thinking-body > .cnb-frozen"), live: q(".cnb-thinking-body > .cnb-live"), count: 0, html: null, queue: document.createDocumentFragment() },
       rd: q(".cnb-rd-box"), extra: q(".cnb-extra"), tools: q(".cnb-tools-box"), foot: q(".cnb-foot-box"),
       last: {},
     };
@@ -152,22 +152,22 @@ export default () => {
   // up to the frame's budget (at least one block). True when some wait for the next
   // frame: the live block is drawn only after them, so the answer never shows a gap.
   function drawPane(d, pane) {
-    if (pane.frozen.length < d.count) { d.frozen.innerHTML = ""; d.count = 0; d.queue = []; }
+    if (pane.frozen.length < d.count) { d.frozen.innerHTML = ""; d.count = 0; d.queue = document.createDocumentFragment(); }
     if (pane.frozen.length > d.count) {
-      d.queue.push(...parseHtml(pane.frozen.slice(d.count).join("")).childNodes);
+      d.queue.appendChild(parseHtml(pane.frozen.slice(d.count).join("")));
       d.count = pane.frozen.length;
     }
-    if (d.queue.length) {
+    if (d.queue.firstChild) {
       const batch = document.createDocumentFragment();
-      let spent = 0, taken = 0;
-      while (taken < d.queue.length && (taken === 0 || spent + weight(d.queue[taken]) <= BUDGET)) {
-        spent += weight(d.queue[taken]);
-        batch.appendChild(d.queue[taken]);
-        taken += 1;
+      let spent = 0;
+      for (let node = d.queue.firstChild; node; node = d.queue.firstChild) {
+        const cost = weight(node);
+        if (spent > 0 && spent + cost > BUDGET) break;
+        spent += cost;
+        batch.appendChild(node);
       }
-      d.queue.splice(0, taken);
       d.frozen.appendChild(batch);
-      if (d.queue.length) {
+      if (d.queue.firstChild) {
         if (d.html !== "") { d.live.innerHTML = ""; d.html = ""; }
         return true;
       }
