@@ -503,6 +503,38 @@ def test_a_burst_is_drawn_over_several_frames_in_order(replay: ReplayServer, req
         assert order == sorted(order)
 
 
+BUSY_FRAMES = """() => {
+  const busy = () => {
+    const end = performance.now() + 60;
+    while (performance.now() < end) {}
+    requestAnimationFrame(busy);
+  };
+  requestAnimationFrame(busy);
+}"""
+
+
+def test_a_slow_page_takes_a_burst_in_smaller_frames(replay: ReplayServer, request: pytest.FixtureRequest) -> None:
+    """On a page whose frames run long (a slow machine, a busy page: here a script that
+    keeps every frame at 60 ms), the frame's budget shrinks to what fits, so the same
+    burst goes in over many more, smaller frames; still in order and complete."""
+    with one_off_notebook(replay, request, "burst-slow", BURST_CELLS) as (_root, page):
+        page.evaluate(FRAMES)
+        page.evaluate(BUSY_FRAMES)
+        run_all_cells(page)
+        page.wait_for_function(
+            "() => (document.querySelector('.jp-OutputArea .cnb-live-root .cnb-answer > .cnb-live') || {})"
+            ".textContent?.includes('The tail still streams')",
+            timeout=120_000,
+        )
+        counts = [n for n, _ in page.evaluate("window.__cnbBurst.frames") if n]
+        assert counts[-1] == 300, counts
+        # At the starting budget it would take 13 frames; cut to what fits, over 25.
+        assert len(counts) >= 25, f"the burst went into the slow page in {len(counts)} frames"
+        text = page.locator(".jp-OutputArea .cnb-live-root .cnb-answer").inner_text()
+        order = [text.index(f"Paragraph {i}:") for i in range(300)]
+        assert order == sorted(order)
+
+
 RELEASE_CELLS = [
     "%load_ext claude_nb\nimport asyncio, claude_nb\nSYNCS = []\n"
     "_on_msg = claude_nb.StreamView._on_frontend_msg\n"

@@ -69,21 +69,37 @@ export default () => {
 
   // Views draw once per animation frame, not once per message: messages that arrive
   // together cost one layout, and a hidden tab draws nothing until it is shown. A
-  // frame adds at most BUDGET elements of finished blocks to the page (the rest wait
+  // frame adds at most `budget` elements of finished blocks to the page (the rest wait
   // for the next frame), so a burst (a fast stream, a page catching up, a late view
   // of a long answer) never blocks the page for long: the layout of what is added,
-  // not the parse, is what costs.
-  const BUDGET = 1500;
-  let scheduled = false;
+  // not the parse, is what costs. What an element costs differs threefold between
+  // machines, so the budget follows what frames took: from the start of a frame that
+  // added blocks to the start of the next one is that frame's script, style, layout
+  // and paint. A frame over FRAME_MS cuts the budget to what would have fit; a cheap
+  // frame that used most of it lets it grow, up to MAX_BUDGET.
+  const MAX_BUDGET = 1500, MIN_BUDGET = 150, FRAME_MS = 30;
+  let budget = 400;
+  let scheduled = false, frameAt = 0, added = 0;
+  function adapt(now) {
+    if (!added) return;
+    const spent = now - frameAt;
+    if (spent > 1000) { added = 0; return; } // a hidden page: no frames, nothing learnt
+    if (spent > FRAME_MS) budget = Math.max(MIN_BUDGET, Math.min(budget, Math.round((added * FRAME_MS) / spent)));
+    else if (added >= budget / 2) budget = Math.min(MAX_BUDGET, Math.round(budget * 1.25));
+    added = 0;
+  }
   function schedule() {
     if (scheduled) return;
     scheduled = true;
-    requestAnimationFrame(() => {
+    requestAnimationFrame((now) => {
       scheduled = false;
+      adapt(now);
       drawnAt = performance.now();
       let more = false;
       for (const draw of state.views) more = draw() || more;
+      if (added) frameAt = now;
       if (more) schedule();
+      else if (added) requestAnimationFrame(adapt); // the start of the next frame ends this one
     });
   }
 
@@ -162,11 +178,12 @@ export default () => {
       let spent = 0;
       for (let node = d.queue.firstChild; node; node = d.queue.firstChild) {
         const cost = weight(node);
-        if (spent > 0 && spent + cost > BUDGET) break;
+        if (spent > 0 && spent + cost > budget) break;
         spent += cost;
         batch.appendChild(node);
       }
       d.frozen.appendChild(batch);
+      added += spent;
       if (d.queue.firstChild) {
         if (d.html !== "") { d.live.innerHTML = ""; d.html = ""; }
         return true;
