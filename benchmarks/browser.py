@@ -3,8 +3,10 @@
 JupyterLab in headless Chromium runs one notebook per measurement against the
 loopback server: the 200 KB answer at full speed and the 40 KB answer at API pace,
 through ``%%claude`` and, side by side, through the naive technique (the whole answer
-re-rendered as a Markdown output every 100 ms). From clicking Run until the answer
-has settled, the page records:
+re-rendered as a Markdown output every 100 ms) and through the floor for the end: the
+same stream read with no live view, its finished answer shown once as the same static
+HTML output ``%%claude`` ends with (what stock JupyterLab pays to show that answer at
+all). From clicking Run until the answer has settled, the page records:
 
 - long tasks (PerformanceObserver ``longtask``): count, longest, total;
 - main-thread busy fraction, three ways over the same wall time: the time in long
@@ -64,6 +66,17 @@ with client.messages.stream(model=MODEL, max_tokens=64000, messages=[{"role": "u
 handle.update(Markdown(text))
 """
 
+# The floor for the end: nothing shown while the answer arrives, then the same static
+# bundle ``%%claude`` leaves behind (an ended StreamView displays it).
+STATIC = """\
+import anthropic, claude_nb
+view = claude_nb.StreamView()
+request = dict(model=MODEL, max_tokens=64000, messages=[{"role": "user", "content": "go"}])
+with anthropic.Anthropic().messages.stream(**request) as s:
+    view.consume(s)
+view
+"""
+
 OBSERVE = """(first) => {
   const b = { longtasks: [], updates: [], firstPaint: null, t0: performance.now() };
   new PerformanceObserver((list) => {
@@ -103,6 +116,8 @@ def _notebook(root: Path, name: str, technique: str, model: str, seconds: float 
         cells = ["%load_ext claude_nb\nimport claude_nb", "%%claude\nWrite the benchmark report."]
     elif technique == "idle":
         cells = ["import time", f"time.sleep({seconds})"]
+    elif technique == "static":
+        cells = [f"import claude_nb\nMODEL = {model!r}", STATIC]
     else:
         cells = [f"MODEL = {model!r}", NAIVE]
     nb.cells = [nbformat.v4.new_code_cell(c) for c in cells]
@@ -157,7 +172,7 @@ def measure(
         if technique != "idle":
             done = (
                 "() => document.querySelectorAll('.jp-Cell .jp-OutputArea-output .cnb:not(.cnb-live-root)').length > 0"
-                if technique == "claude_nb"
+                if technique in ("claude_nb", "static")
                 else "(last) => { const cells = document.querySelectorAll('.jp-Notebook .jp-Cell');"
                 " const out = cells[cells.length - 1].querySelector('.jp-RenderedMarkdown');"
                 " return !!out && out.textContent.includes(last); }"
@@ -254,8 +269,10 @@ def main(argv: list[str] | None = None) -> int:
         runs = [
             ("claude_nb", 200_000, 0.0),
             ("naive", 200_000, 0.0),
+            ("static", 200_000, 0.0),
             ("claude_nb", 40_000, API_PACE),
             ("naive", 40_000, API_PACE),
+            ("static", 40_000, API_PACE),
         ]
     rows = []
     with ReplayServer() as server, tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as tmp:
