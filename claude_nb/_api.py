@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import anthropic
@@ -107,7 +108,9 @@ async def astream(
         if settings.demo
         else get_client(base_url=settings.base_url, timeouts=timeouts, max_retries=0)
     )
-    size = _budget.check(sync, request, settings.budget_tokens, sized)
+    # Counting a large request is a blocking round trip (up to 15 s): off the loop, so
+    # the kernel's other coroutines (a view being reloaded, a second answer) go on.
+    size = await asyncio.to_thread(_budget.check, sync, request, settings.budget_tokens, sized)
     view = new_view(settings, request["model"])
     if settings.demo:
         view.feed({"type": NOTE, "text": _demo.NOTE})

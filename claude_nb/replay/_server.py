@@ -138,6 +138,16 @@ class _Handler(BaseHTTPRequestHandler):
         if rejection is not None:
             self._reject(rejection)
             return
+        owner = self.server.owner
+        hold = owner.counting_hold
+        if hold is not None:
+            with owner._lock:
+                owner.counting += 1
+            try:
+                hold.wait(timeout=10)
+            finally:
+                with owner._lock:
+                    owner.counting -= 1
         self._json(200, {"input_tokens": input_tokens(body)})
 
     def _not_found(self) -> None:
@@ -339,6 +349,11 @@ class ReplayServer:
         self.context_window = 200_000
         """The context window the Models API reports, and over which a request is refused."""
         self.prompt_cache = PromptCache()
+        self.counting_hold: threading.Event | None = None
+        """When set to an Event, the counting endpoint waits for it (at most 10 s) before
+        answering, and ``counting`` says how many answers are waiting: a test can see
+        what a client does meanwhile."""
+        self.counting = 0
         self.first_text_sent_at: float | None = None
         """Wall-clock time the first text delta went out (set it to None to measure again):
         the browser benchmark measures from here to the first paint."""

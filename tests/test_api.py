@@ -1,0 +1,57 @@
+"""``astream``, the async twin of ``stream``, in a script's own event loop: through
+the real SDK against the loopback API, with nothing of IPython running."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Iterator
+
+import pytest
+
+import claude_nb
+from claude_nb.replay import ReplayServer
+
+from .conftest import SENTINEL_KEY
+
+
+@pytest.fixture
+def api(server: ReplayServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[ReplayServer]:
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", server.base_url)
+    monkeypatch.setenv("ANTHROPIC_API_KEY", SENTINEL_KEY)
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    monkeypatch.delenv("ANTHROPIC_AUTH_TOKEN", raising=False)
+    monkeypatch.delenv("CLAUDE_NB_DEMO", raising=False)
+    yield server
+    server.counting_hold = None
+
+
+def test_astream_streams_and_returns_the_message(api: ReplayServer, capsys: pytest.CaptureFixture[str]) -> None:
+    message = asyncio.run(claude_nb.astream("replay:thinking go", thinking={"type": "adaptive"}))
+    assert message.stop_reason == "end_turn"
+    assert [block.type for block in message.content] == ["thinking", "text"]
+    out = capsys.readouterr().out
+    assert "## Answer" in out and "[thinking…]" in out
+    assert SENTINEL_KEY not in out
+
+
+def test_astream_counts_a_large_request_off_the_event_loop(api: ReplayServer) -> None:
+    """Counting a large request's tokens is a round trip that may take seconds: the
+    loop's other coroutines run meanwhile (here, while the loopback holds its answer)."""
+    api.counting_hold = threading.Event()
+
+    async def main() -> tuple[int, object]:
+        answer = asyncio.create_task(claude_nb.astream("replay:rich " + "word " * 60_000))
+        for _ in range(500):
+            if api.counting:
+                break
+            await asyncio.sleep(0.01)
+        waiting = api.counting  # this coroutine ran while the count was unanswered
+        assert api.counting_hold is not None
+        api.counting_hold.set()
+        return waiting, await answer
+
+    waiting, message = asyncio.run(main())
+    assert waiting == 1
+    assert getattr(message, "stop_reason", None) == "end_turn"
+    assert "/v1/messages/count_tokens" in [r["path"] for r in api.requests]
