@@ -442,10 +442,13 @@ class StreamView(anywidget.AnyWidget):
     def _release(self) -> None:
         """The page that ran the cell replaced this view by its static answer, which is
         what the notebook saves: close the comm, so the kernel holds nothing for it and
-        a page opened later does not restore a widget that has nothing left to say."""
+        a page opened later does not restore a widget that has nothing left to say.
+        Its ``Layout`` (every DOM widget gets one, with a comm of its own) goes too:
+        closing a widget leaves its children open, one more per answer for good."""
         with self._lock:
             self._answer_patch.release()
             self._thinking_patch.release()
+        self.layout.close()
         self.close()
 
     def _end(self) -> None:

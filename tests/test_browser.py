@@ -545,7 +545,7 @@ RELEASE_CELLS = [
     "%%claude\nreplay:math",
     "view = claude_nb.last_view()\nfor _ in range(50):\n    if view.comm is None:\n        break\n"
     "    await asyncio.sleep(0.1)\n"
-    "print(f'released={view.comm is None} asked={SYNCS}')",
+    "print(f'released={view.comm is None and view.layout.comm is None} asked={SYNCS}')",
 ]
 
 

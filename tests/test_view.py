@@ -240,6 +240,7 @@ def test_an_ended_view_answers_a_sync_from_one_copy_and_lets_go_when_released() 
     assert view.comm is not None
     view._on_frontend_msg(view, {"type": "release"}, [])
     assert view.comm is None, "released: the comm is closed"
+    assert view.layout.comm is None, "and so is its layout's, which closing a widget leaves open"
     assert "<strong>bold</strong>" in view.to_html(), "the snapshot still works"
 
 
