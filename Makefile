@@ -15,8 +15,12 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
+# An editable install leaves out data files: the page extension is linked in instead.
+LABEXT := $(VENV)/share/jupyter/labextensions/claude-nb
+
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e ".[test]"
+	mkdir -p $(dir $(LABEXT)) && ln -sfn $(CURDIR)/labextension $(LABEXT)
 	touch $@
 
 $(OLD_VENV)/.installed: pyproject.toml
@@ -27,6 +31,7 @@ $(OLD_VENV)/.installed: pyproject.toml
 
 $(VENV)/.installed-demo: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e ".[demo]"
+	mkdir -p $(dir $(LABEXT)) && ln -sfn $(CURDIR)/labextension $(LABEXT)
 	touch $@
 
 # Browser tests drive Debian's Chromium; browsers cannot be downloaded by Playwright here.

@@ -94,8 +94,11 @@ OBSERVE = """(first) => {
         && (n.matches(".cnb-answer, .jp-RenderedMarkdown, .jp-RenderedHTML")
             || n.querySelector(".cnb-answer, .jp-RenderedMarkdown, .jp-RenderedHTML"))))) return;
     b.updates.push(now - b.t0);
-    if (b.swapAt === undefined && records.some((r) => [...r.addedNodes].some((n) => n.nodeType === 1
-        && (n.matches(".cnb:not(.cnb-live-root)") || n.querySelector(".cnb:not(.cnb-live-root)"))))) {
+    // The static answer arrives: JupyterLab's own HTML output, or claude_nb's renderer
+    // of it (which takes over the live view's DOM).
+    const isStatic = (n) => n.nodeType === 1 && (n.matches(".cnb:not(.cnb-live-root), .cnb-answer-output")
+      || n.querySelector(".cnb:not(.cnb-live-root), .cnb-answer-output") || n.closest(".cnb-answer-output"));
+    if (b.swapAt === undefined && records.some((r) => [...r.addedNodes].some(isStatic))) {
       b.swapAt = now - b.t0;
     }
     const output = cell.querySelector(".jp-OutputArea");

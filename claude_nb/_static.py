@@ -13,6 +13,11 @@ from ._reducer import StreamState
 from ._safety import Sanitizer
 
 _BACKTICKS = re.compile(r"`+")
+# The static bundle's own mime type, for claude_nb's JupyterLab/Notebook 7 extension:
+# ``{"key": ...}`` names the live view the bundle replaces, so the page that watched
+# the stream keeps that view's DOM (laid out already) instead of parsing and laying
+# out the whole answer again in one task. Every other viewer shows ``text/html``.
+ANSWER_MIME = "application/vnd.claude-nb.answer+json"
 CSS = files("claude_nb").joinpath("_frontend/view.css").read_text(encoding="utf-8")
 
 

@@ -43,7 +43,7 @@ from ._reducer import (
     field_of,
     reduce_event,
 )
-from ._static import snapshot_html, snapshot_markdown, snapshot_text
+from ._static import ANSWER_MIME, snapshot_html, snapshot_markdown, snapshot_text
 from ._transport import without_helper
 
 _FRONTEND = Path(__file__).parent / "_frontend"
@@ -164,13 +164,14 @@ class StreamView(anywidget.AnyWidget):
     def __repr__(self) -> str:
         return f"<StreamView status={self.status!r} chars={len(self.text)} tools={len(self.tool_calls)}>"
 
-    def _static_bundle(self) -> dict[str, str]:
+    def _static_bundle(self) -> dict[str, Any]:
         with self._lock:
             return self._bundle_locked()
 
-    def _bundle_locked(self) -> dict[str, str]:
+    def _bundle_locked(self) -> dict[str, Any]:
         now = time.monotonic()
         return {
+            ANSWER_MIME: {"key": self._display_id},
             "text/html": self.to_html(),
             "text/markdown": snapshot_markdown(
                 self._state, now, allow_remote_images=self._renderer.allow_remote_images
@@ -407,12 +408,15 @@ class StreamView(anywidget.AnyWidget):
             if reset or self._sent.get(key) != value:
                 msg[key] = value
                 self._sent[key] = value
-        if not msg and not reset:
+        if not msg and not reset and not final:
             return None
         self._seq += 1
         msg["seq"] = self._seq
         if reset:
             msg["reset"] = True
+        if final:
+            # The page hands the view's DOM to the static bundle naming the same key.
+            msg["key"] = self._display_id
         return msg
 
     def _flush(self, *, final: bool = False) -> None:

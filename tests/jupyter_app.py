@@ -39,7 +39,9 @@ def free_port() -> int:
 
 
 class JupyterApp:
-    def __init__(self, app: str, root: Path, env: dict[str, str], *, theme: str | None = None) -> None:
+    def __init__(
+        self, app: str, root: Path, env: dict[str, str], *, theme: str | None = None, disabled: tuple[str, ...] = ()
+    ) -> None:
         self.app = app
         self.root = root
         self.port = free_port()
@@ -52,6 +54,11 @@ class JupyterApp:
         )
         if theme:
             (settings / "themes.jupyterlab-settings").write_text(json.dumps({"theme": theme}))
+        if disabled:  # what `jupyter labextension disable` writes
+            labconfig = state / "config" / "labconfig"
+            labconfig.mkdir(parents=True, exist_ok=True)
+            page_config = {"disabledExtensions": dict.fromkeys(disabled, True)}
+            (labconfig / "page_config.json").write_text(json.dumps(page_config))
         self.env = {
             **env,
             "JUPYTER_CONFIG_DIR": str(state / "config"),

@@ -71,7 +71,7 @@ def _screenshot(page: Any, name: str) -> None:
 
 @contextmanager
 def one_off_notebook(
-    replay: ReplayServer, request: pytest.FixtureRequest, name: str, cells: list[str]
+    replay: ReplayServer, request: pytest.FixtureRequest, name: str, cells: list[str], *, disabled: tuple[str, ...] = ()
 ) -> Iterator[tuple[Path, Any]]:
     """A notebook of ``cells`` in a fresh JupyterLab, its page open with the kernel idle;
     yields (its folder, the page). A failure leaves a screenshot in test-artifacts."""
@@ -82,7 +82,7 @@ def one_off_notebook(
         nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
         nb.cells = [nbformat.v4.new_code_cell(c) for c in cells]
         nbformat.write(nb, root / f"{name}.ipynb")
-        app = JupyterApp("lab", root, kernel_env(replay))
+        app = JupyterApp("lab", root, kernel_env(replay), disabled=disabled)
         try:
             with browser_context(root.parent / f"profile-{name}") as context:
                 page = context.new_page()
@@ -101,9 +101,15 @@ def _stream_and_check(page: Any) -> None:
     page.evaluate(OBSERVER)
     run_all_cells(page)
     page.wait_for_selector(".jp-OutputArea .cnb-live-root .cnb-answer", timeout=30_000)
+    page.evaluate("document.querySelector('.jp-OutputArea .cnb-live-root').dataset.watched = 'yes'")
     page.wait_for_function("() => window.__cnb.states.size >= 3", timeout=30_000)
     _screenshot(page, f"{page.__cnb_app}-live.png")
     page.wait_for_function(FINAL, timeout=60_000)
+    # The page that watched keeps the live view's DOM as the static answer (claude_nb's
+    # page extension), every block of it laid out again once the page had time.
+    kept = page.locator(".jp-OutputArea-output.cnb-answer-output .cnb[data-watched='yes']")
+    assert kept.count() == 1, "the static answer was drawn afresh"
+    assert page.locator(".jp-OutputArea [style*='content-visibility']").count() == 0
     states = page.evaluate("window.__cnb.states.size")
     assert states >= 10, f"the answer reached the screen in only {states} states"
     assert not page.evaluate("window.__cnb.openWhileStreaming"), "thinking pane should stay folded"
@@ -566,3 +572,77 @@ def test_the_page_that_watched_never_asks_again_and_lets_the_view_go(
         printed = page.locator(".jp-OutputArea-output", has_text="released=").inner_text()
         assert "released=True asked=['release']" in printed, printed
         assert page.locator(".jp-OutputArea .cnb:not(.cnb-live-root) math").count() == 4
+
+
+def test_without_the_page_extension_the_static_answer_is_jupyters_own_html(
+    replay: ReplayServer, request: pytest.FixtureRequest
+) -> None:
+    """A page without claude_nb's extension (disabled, or never installed) shows the
+    static answer's text/html as JupyterLab shows any HTML output, and still lets the
+    view go; the live view's DOM, handed over to nobody, is not kept."""
+    with one_off_notebook(replay, request, "stock", RELEASE_CELLS, disabled=("claude-nb",)) as (_root, page):
+        run_all_cells(page)
+        page.wait_for_function(FINAL, timeout=60_000)
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('.jp-OutputArea-output')]"
+            ".some(o => o.innerText.includes('released='))",
+            timeout=30_000,
+        )
+        assert page.locator('.jp-OutputArea-output[data-mime-type="text/html"] .cnb math').count() == 4
+        assert page.locator(".cnb-answer-output").count() == 0
+        printed = page.locator(".jp-OutputArea-output", has_text="released=").inner_text()
+        assert "released=True" in printed, printed
+        page.wait_for_timeout(5500)  # the handed-over DOM waits 5 s for a renderer
+        assert page.evaluate("globalThis[Symbol.for('claude_nb.handoff')]?.size ?? 0") == 0
+
+
+LONG_ANSWER_CELLS = [
+    "import asyncio, claude_nb\nfrom claude_nb.replay import message_script\n"
+    "paragraphs = [f'Paragraph {i}: ' + 'words and **more** words ' * 10 for i in range(400)]\n"
+    "text = '\\n\\n'.join(paragraphs)\n"
+    "events = [s.data for s in message_script([{'type': 'text', 'text': text}], chunk=3000).steps"
+    " if s.kind == 'event']",
+    "view = claude_nb.StreamView()\ndisplay(view)\n"
+    "for event in events[:-3]:\n    view.feed(event)\n    await asyncio.sleep(0.01)\n"
+    "await asyncio.sleep(3)  # the page lays it all out\n"
+    "for event in events[-3:]:\n    view.feed(event)",
+]
+
+HELD = """() => {
+  window.__held = 0;
+  new MutationObserver((records) => {
+    for (const r of records) for (const n of r.removedNodes)
+      if (n.nodeType === 1 && n.matches('.cnb-spacer')) window.__held++;
+  }).observe(document.body, { childList: true, subtree: true });
+}"""
+
+
+def test_the_page_that_watched_a_long_answer_lays_out_only_what_is_on_screen_at_the_end(
+    replay: ReplayServer, request: pytest.FixtureRequest
+) -> None:
+    """At the end the page keeps the live view's blocks: those on screen stay laid out,
+    the rest wait (display: none) behind spacers of the height they had, and come back
+    a few per frame; the answer keeps its height and ends whole and in order."""
+    with one_off_notebook(replay, request, "long", LONG_ANSWER_CELLS) as (_root, page):
+        page.evaluate(HELD)
+        run_all_cells(page)
+        live = page.locator(".jp-OutputArea .cnb-live-root .cnb-answer")
+        page.wait_for_function(
+            "() => document.querySelector('.jp-OutputArea .cnb-live-root .cnb-answer')"
+            "?.innerText.includes('Paragraph 398:')",
+            timeout=60_000,
+        )
+        page.evaluate("document.querySelector('.jp-OutputArea .cnb-live-root').dataset.watched = 'yes'")
+        height = live.evaluate("a => a.getBoundingClientRect().height")
+        page.wait_for_function(FINAL, timeout=60_000)
+        # Spacers held the place of blocks off screen, one frame's worth at a time.
+        assert page.evaluate("window.__held") >= 5, "the blocks off screen were laid out at once"
+        answer = page.locator(".cnb-answer-output .cnb[data-watched='yes'] .cnb-answer")
+        assert answer.count() == 1
+        assert page.locator(".cnb-answer-output .cnb-spacer").count() == 0
+        assert page.locator(".cnb-answer-output .cnb-held[style*='display']").count() == 0
+        after = answer.evaluate("a => a.getBoundingClientRect().height")
+        assert abs(after - height) <= 0.01 * height, (height, after)
+        text = answer.inner_text()
+        order = [text.index(f"Paragraph {i}:") for i in range(400)]
+        assert order == sorted(order)

@@ -9,6 +9,7 @@ import pytest
 
 from claude_nb import StreamView
 from claude_nb._markdown import MarkdownRenderer
+from claude_nb._static import ANSWER_MIME
 from claude_nb.replay import ReplayServer, message_script
 
 
@@ -249,3 +250,20 @@ def test_a_streaming_view_is_not_released() -> None:
     view.feed(message_script([{"type": "text", "text": "hi"}]).steps[0].data)
     view._on_frontend_msg(view, {"type": "release"}, [])
     assert view.comm is not None
+
+
+def test_the_final_frame_and_the_static_bundle_name_the_same_view() -> None:
+    """The page hands the live view's DOM to the static answer that names its key: the
+    final frame carries it (once, even when nothing else changed), and so does the bundle."""
+    view = RecordingView()
+    for step in message_script([{"type": "text", "text": "Some **bold** words.\n\n- a\n- b\n"}], chunk=5).steps:
+        if step.kind == "event":
+            view.feed(step.data)
+    keyed = [msg for msg in view.sent if "key" in msg]
+    assert len(keyed) == 1 and keyed[0] is view.sent[-1], "only the final frame names the view"
+    bundle = view._static_bundle()
+    assert bundle[ANSWER_MIME] == {"key": keyed[0]["key"]}
+    assert "<strong>bold</strong>" in bundle["text/html"], "every other viewer reads the HTML"
+    other = RecordingView()
+    other.feed(message_script([{"type": "text", "text": "x"}]).steps[0].data)
+    assert other._static_bundle()[ANSWER_MIME]["key"] != bundle[ANSWER_MIME]["key"]

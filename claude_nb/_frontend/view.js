@@ -5,13 +5,20 @@
 //         k: keep (UTF-16 units of the remaining live html), t: tail, n: new live length}
 // State lives once per model (this factory runs once per model) so a second or late
 // view of the same model is exact from its first frame; views only draw from it.
+// The final frame carries `key`: when the static answer replaces the view, the view
+// hands its DOM over under that key (see HANDOFF), with where its blocks were laid out.
+const HANDOFF = Symbol.for("claude_nb.handoff");
+const PENDING = "pending";
+function handoffShelf() {
+  return (globalThis[HANDOFF] = globalThis[HANDOFF] || new Map());
+}
 export default () => {
   const state = {
     seq: -1,
     panes: { a: { frozen: [], live: "" }, th: { frozen: [], live: "" } },
     tl: "", tk: false, rd: "", tools: "", extra: "", foot: "", st: "waiting",
-    el: null, elAt: 0,
-    views: new Set(), ticks: new Set(),
+    el: null, elAt: 0, key: null,
+    views: new Set(), ticks: new Set(), finals: new Set(),
   };
   let model = null;
   let ticker = null;
@@ -61,6 +68,17 @@ export default () => {
     }
     if ("el" in msg) state.elAt = performance.now();
     if ("st" in msg && ENDED.has(msg.st)) state.endedAt = performance.now();
+    if (typeof msg.key === "string" && !state.key) {
+      state.key = msg.key;
+      for (const final of state.finals) final();
+      // The static answer may reach the page before this view leaves it: its renderer
+      // learns here that a view is about to hand over, and waits for it.
+      const shelf = handoffShelf();
+      if (!shelf.has(msg.key)) {
+        shelf.set(msg.key, PENDING);
+        setTimeout(() => { if (shelf.get(msg.key) === PENDING) shelf.delete(msg.key); }, 10000);
+      }
+    }
     setTicker();
     state.seq = msg.seq;
     if (!ok) { state.seq = -1; requestSync(); }
@@ -193,6 +211,47 @@ export default () => {
     return false;
   }
 
+  // Everything the pane holds, into the page at once: the view is leaving the page
+  // (its DOM is detached, so this costs no layout) and hands its DOM on complete.
+  function drainPane(d, pane) {
+    if (pane.frozen.length > d.count) {
+      d.queue.appendChild(parseHtml(pane.frozen.slice(d.count).join("")));
+      d.count = pane.frozen.length;
+    }
+    if (d.queue.firstChild) d.frozen.appendChild(d.queue);
+    if (d.html !== pane.live) { d.live.innerHTML = pane.live; d.html = pane.live; }
+  }
+  // Where the answer's blocks are as laid out now (the stream has just ended, the
+  // last frame is painted, so reading this forces no layout): the static answer's
+  // renderer lays out at once only the blocks on screen, holding the place of the rest.
+  function measure(dom) {
+    const boxes = new Map();
+    for (const box of [dom.a.frozen, dom.a.live]) {
+      for (const child of box.children) {
+        const rect = child.getBoundingClientRect();
+        const style = getComputedStyle(child);
+        boxes.set(child, {
+          top: rect.top, bottom: rect.bottom,
+          mt: parseFloat(style.marginTop) || 0, mb: parseFloat(style.marginBottom) || 0,
+        });
+      }
+    }
+    return { boxes, viewport: window.innerHeight };
+  }
+  function handOff(dom, draw) {
+    drainPane(dom.a, state.panes.a);
+    drainPane(dom.th, state.panes.th);
+    draw();
+    const shelf = handoffShelf();
+    const key = state.key;
+    const entry = { root: dom.root, layout: dom.layout || null, blocks: [dom.a.frozen, dom.a.live] };
+    const waiting = shelf.get(key);
+    if (typeof waiting === "function") { shelf.delete(key); waiting(entry); return; }
+    shelf.set(key, entry);
+    // Nothing claims it in a page without claude_nb's extension: let it go.
+    setTimeout(() => { if (shelf.get(key) === entry) shelf.delete(key); }, 5000);
+  }
+
   function setOnce(dom, key, el, value) {
     if (dom.last[key] !== value) { el.innerHTML = value; dom.last[key] = value; }
   }
@@ -232,15 +291,19 @@ export default () => {
           if (dom.elapsed.textContent !== text) dom.elapsed.textContent = text;
         }
       };
+      const final = () => { if (dom.root.isConnected) dom.layout = measure(dom); };
       state.views.add(draw);
       state.ticks.add(tick);
+      state.finals.add(final);
       if (draw()) schedule();
       return () => {
         state.views.delete(draw);
         state.ticks.delete(tick);
+        state.finals.delete(final);
         // Removed right after the stream ended: the output was replaced by the static
         // answer (what the notebook saves). The kernel may let the widget go.
         if (!state.views.size && state.endedAt && performance.now() - state.endedAt < 10000 && model) {
+          if (state.key) handOff(dom, draw);
           model.send({ type: "release" });
         }
       };
