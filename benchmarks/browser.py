@@ -66,15 +66,17 @@ with client.messages.stream(model=MODEL, max_tokens=64000, messages=[{"role": "u
 handle.update(Markdown(text))
 """
 
-# The floor for the end: nothing shown while the answer arrives, then the same static
-# bundle ``%%claude`` leaves behind (an ended StreamView displays it).
+# The floor for stock JupyterLab's end: nothing shown while the answer arrives, then
+# the same static answer ``%%claude`` leaves behind, as JupyterLab shows any HTML output
+# (without the bundle's own mime type, which claude_nb's page extension would render).
 STATIC = """\
 import anthropic, claude_nb
+from IPython.display import display
 view = claude_nb.StreamView()
 request = dict(model=MODEL, max_tokens=64000, messages=[{"role": "user", "content": "go"}])
 with anthropic.Anthropic().messages.stream(**request) as s:
     view.consume(s)
-view
+display({"text/html": view.to_html(), "text/markdown": view.to_markdown(), "text/plain": view.text}, raw=True)
 """
 
 OBSERVE = """(first) => {
