@@ -9,8 +9,9 @@
 // hands its DOM over under that key (see HANDOFF), with where its blocks were laid out.
 const HANDOFF = Symbol.for("claude_nb.handoff");
 const PENDING = "pending";
+// Made by claude_nb's page extension: without it there is nobody to hand over to.
 function handoffShelf() {
-  return (globalThis[HANDOFF] = globalThis[HANDOFF] || new Map());
+  return globalThis[HANDOFF] || null;
 }
 export default () => {
   const state = {
@@ -74,7 +75,7 @@ export default () => {
       // The static answer may reach the page before this view leaves it: its renderer
       // learns here that a view is about to hand over, and waits for it.
       const shelf = handoffShelf();
-      if (!shelf.has(msg.key)) {
+      if (shelf && !shelf.has(msg.key)) {
         shelf.set(msg.key, PENDING);
         setTimeout(() => { if (shelf.get(msg.key) === PENDING) shelf.delete(msg.key); }, 10000);
       }
@@ -244,6 +245,7 @@ export default () => {
     draw();
     const shelf = handoffShelf();
     const key = state.key;
+    if (!shelf || !key) return;
     const entry = { root: dom.root, layout: dom.layout || null, blocks: [dom.a.frozen, dom.a.live] };
     const waiting = shelf.get(key);
     if (typeof waiting === "function") { shelf.delete(key); waiting(entry); return; }
@@ -303,7 +305,7 @@ export default () => {
         // Removed right after the stream ended: the output was replaced by the static
         // answer (what the notebook saves). The kernel may let the widget go.
         if (!state.views.size && state.endedAt && performance.now() - state.endedAt < 10000 && model) {
-          if (state.key) handOff(dom, draw);
+          if (state.key && handoffShelf()) handOff(dom, draw);
           model.send({ type: "release" });
         }
       };

@@ -195,6 +195,15 @@
     return AnswerRenderer;
   }
 
+  // The shelf exists only in a page where this extension is active: a live view hands
+  // its DOM over (and drains what it still queues) only where a renderer will take it.
+  const shelfPlugin = {
+    id: `${NAME}:handoff`,
+    description: "Lets a finished claude_nb live view hand its DOM to the static answer.",
+    autoStart: true,
+    activate: () => { shelf(); },
+  };
+
   function extension() {
     const AnswerRenderer = makeRenderer();
     return {
@@ -219,8 +228,9 @@
       Widget = (await versions[version].get())().Widget;
     },
     get: async (module) => {
-      if (module !== "./mimeExtension") throw new Error(`${NAME}: no module ${module}`);
-      return () => ({ __esModule: true, default: extension() });
+      if (module === "./mimeExtension") return () => ({ __esModule: true, default: extension() });
+      if (module === "./extension") return () => ({ __esModule: true, default: shelfPlugin });
+      throw new Error(`${NAME}: no module ${module}`);
     },
   };
   (globalThis._JUPYTERLAB = globalThis._JUPYTERLAB || {})[NAME] = container;
