@@ -6,9 +6,9 @@
 // answer out again in one task, just as the page has laid it out during the stream:
 // for a long answer the page freezes for a second as the answer completes. In the page
 // that watched, this renderer takes over the live view's DOM instead (handed over by
-// the view under the key the bundle names) and keeps the blocks off screen at the
-// heights they were laid out at (content-visibility), releasing them to layout a few
-// per frame. Anywhere else (a reopened notebook, another page) it shows the text/html
+// the view under the key the bundle names): the blocks on screen stay as they are, the
+// rest wait unlaid-out (display: none) behind spacers of the height they had, and come
+// back a few groups per frame. Anywhere else (a reopened notebook, another page) it shows the text/html
 // as JupyterLab's own renderer would. Untrusted output never reaches it (not safe:
 // JupyterLab shows it sanitized as text/html), nor do viewers without the extension.
 //
@@ -20,8 +20,8 @@
   const NAME = "claude-nb";
   const MIME = "application/vnd.claude-nb.answer+json";
   const HANDOFF = Symbol.for("claude_nb.handoff");
-  // Frames stay short on any machine: the budget of blocks released to layout per
-  // frame shrinks when a frame took long and grows back when frames are cheap.
+  // Frames stay short on any machine: the number of held groups shown per frame
+  // halves when a frame took long and grows back when frames are cheap.
   const FRAME_MS = 30, MAX_GROUPS = 12, GROUP_PX = 600, MARGIN_PX = 300;
   let Widget = null;
 
