@@ -7,6 +7,7 @@ import asyncio
 import threading
 from collections.abc import Iterator
 
+import anthropic
 import pytest
 
 import claude_nb
@@ -40,7 +41,7 @@ def test_astream_counts_a_large_request_off_the_event_loop(api: ReplayServer) ->
     loop's other coroutines run meanwhile (here, while the loopback holds its answer)."""
     api.counting_hold = threading.Event()
 
-    async def main() -> tuple[int, object]:
+    async def main() -> tuple[int, anthropic.types.Message]:
         answer = asyncio.create_task(claude_nb.astream("replay:rich " + "word " * 60_000))
         for _ in range(500):
             if api.counting:
@@ -53,5 +54,5 @@ def test_astream_counts_a_large_request_off_the_event_loop(api: ReplayServer) ->
 
     waiting, message = asyncio.run(main())
     assert waiting == 1
-    assert getattr(message, "stop_reason", None) == "end_turn"
+    assert message.stop_reason == "end_turn"
     assert "/v1/messages/count_tokens" in [r["path"] for r in api.requests]

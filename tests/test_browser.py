@@ -487,6 +487,23 @@ FRAMES = """() => {
 }"""
 
 
+def _burst_frames(page: Any, timeout: float) -> list[list[int]]:
+    """Once the burst's open block shows, the page's record of (finished, live) blocks per frame."""
+    page.wait_for_function(
+        "() => (document.querySelector('.jp-OutputArea .cnb-live-root .cnb-answer > .cnb-live') || {})"
+        ".textContent?.includes('The tail still streams')",
+        timeout=timeout,
+    )
+    frames: list[list[int]] = page.evaluate("window.__cnbBurst.frames")
+    return frames
+
+
+def _assert_in_order(text: str, count: int) -> None:
+    """Every ``Paragraph i:`` of ``count`` is in ``text``, in order."""
+    order = [text.index(f"Paragraph {i}:") for i in range(count)]
+    assert order == sorted(order)
+
+
 def test_a_burst_is_drawn_over_several_frames_in_order(replay: ReplayServer, request: pytest.FixtureRequest) -> None:
     """Three hundred finished blocks in one message reach the page a frame's budget at
     a time, never all in one long task; in order, complete, and with the open block
@@ -494,19 +511,12 @@ def test_a_burst_is_drawn_over_several_frames_in_order(replay: ReplayServer, req
     with one_off_notebook(replay, request, "burst", BURST_CELLS) as (_root, page):
         page.evaluate(FRAMES)
         run_all_cells(page)
-        page.wait_for_function(
-            "() => (document.querySelector('.jp-OutputArea .cnb-live-root .cnb-answer > .cnb-live') || {})"
-            ".textContent?.includes('The tail still streams')",
-            timeout=60_000,
-        )
-        frames = page.evaluate("window.__cnbBurst.frames")
+        frames = _burst_frames(page, timeout=60_000)
         counts = [n for n, _ in frames if n]
         assert counts[-1] == 300, counts
         assert len(counts) >= 4, f"the burst went into the page in {len(counts)} frames"
         assert all(live == 0 for n, live in frames if n < 300), "the open block showed before the finished ones"
-        text = page.locator(".jp-OutputArea .cnb-live-root .cnb-answer").inner_text()
-        order = [text.index(f"Paragraph {i}:") for i in range(300)]
-        assert order == sorted(order)
+        _assert_in_order(page.locator(".jp-OutputArea .cnb-live-root .cnb-answer").inner_text(), 300)
 
 
 BUSY_FRAMES = """() => {
@@ -527,18 +537,11 @@ def test_a_slow_page_takes_a_burst_in_smaller_frames(replay: ReplayServer, reque
         page.evaluate(FRAMES)
         page.evaluate(BUSY_FRAMES)
         run_all_cells(page)
-        page.wait_for_function(
-            "() => (document.querySelector('.jp-OutputArea .cnb-live-root .cnb-answer > .cnb-live') || {})"
-            ".textContent?.includes('The tail still streams')",
-            timeout=120_000,
-        )
-        counts = [n for n, _ in page.evaluate("window.__cnbBurst.frames") if n]
+        counts = [n for n, _ in _burst_frames(page, timeout=120_000) if n]
         assert counts[-1] == 300, counts
         # At the starting budget it would take 13 frames; cut to what fits, over 25.
         assert len(counts) >= 25, f"the burst went into the slow page in {len(counts)} frames"
-        text = page.locator(".jp-OutputArea .cnb-live-root .cnb-answer").inner_text()
-        order = [text.index(f"Paragraph {i}:") for i in range(300)]
-        assert order == sorted(order)
+        _assert_in_order(page.locator(".jp-OutputArea .cnb-live-root .cnb-answer").inner_text(), 300)
 
 
 RELEASE_CELLS = [
@@ -642,6 +645,4 @@ def test_the_page_that_watched_a_long_answer_lays_out_only_what_is_on_screen_at_
         assert page.locator(".cnb-answer-output .cnb-held[style*='display']").count() == 0
         after = answer.evaluate("a => a.getBoundingClientRect().height")
         assert abs(after - height) <= 0.01 * height, (height, after)
-        text = answer.inner_text()
-        order = [text.index(f"Paragraph {i}:") for i in range(400)]
-        assert order == sorted(order)
+        _assert_in_order(answer.inner_text(), 400)
