@@ -558,6 +558,18 @@ RELEASE_CELLS = [
 ]
 
 
+def _run_until_released(page: Any) -> str:
+    """Runs RELEASE_CELLS to the static answer; what their last cell printed."""
+    run_all_cells(page)
+    page.wait_for_function(FINAL, timeout=60_000)
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.jp-OutputArea-output')].some(o => o.innerText.includes('released='))",
+        timeout=30_000,
+    )
+    text: str = page.locator(".jp-OutputArea-output", has_text="released=").inner_text()
+    return text
+
+
 def test_the_page_that_watched_never_asks_again_and_lets_the_view_go(
     replay: ReplayServer, request: pytest.FixtureRequest
 ) -> None:
@@ -565,14 +577,7 @@ def test_the_page_that_watched_never_asks_again_and_lets_the_view_go(
     would send the whole answer once more), and once the static answer has replaced
     the widget it tells the kernel, which closes the view's comm."""
     with one_off_notebook(replay, request, "release", RELEASE_CELLS) as (_root, page):
-        run_all_cells(page)
-        page.wait_for_function(FINAL, timeout=60_000)
-        page.wait_for_function(
-            "() => [...document.querySelectorAll('.jp-OutputArea-output')]"
-            ".some(o => o.innerText.includes('released='))",
-            timeout=30_000,
-        )
-        printed = page.locator(".jp-OutputArea-output", has_text="released=").inner_text()
+        printed = _run_until_released(page)
         assert "released=True asked=['release']" in printed, printed
         assert page.locator(".jp-OutputArea .cnb:not(.cnb-live-root) math").count() == 4
 
@@ -584,16 +589,9 @@ def test_without_the_page_extension_the_static_answer_is_jupyters_own_html(
     static answer's text/html as JupyterLab shows any HTML output, and still lets the
     view go; the live view hands its DOM to nobody (no page-wide shelf exists)."""
     with one_off_notebook(replay, request, "stock", RELEASE_CELLS, disabled=("claude-nb",)) as (_root, page):
-        run_all_cells(page)
-        page.wait_for_function(FINAL, timeout=60_000)
-        page.wait_for_function(
-            "() => [...document.querySelectorAll('.jp-OutputArea-output')]"
-            ".some(o => o.innerText.includes('released='))",
-            timeout=30_000,
-        )
+        printed = _run_until_released(page)
         assert page.locator('.jp-OutputArea-output[data-mime-type="text/html"] .cnb math').count() == 4
         assert page.locator(".cnb-answer-output").count() == 0
-        printed = page.locator(".jp-OutputArea-output", has_text="released=").inner_text()
         assert "released=True" in printed, printed
         assert page.evaluate("globalThis[Symbol.for('claude_nb.handoff')] === undefined"), "handed over to nobody"
 

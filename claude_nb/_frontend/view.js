@@ -186,12 +186,18 @@ export default () => {
   // New finished blocks are parsed at once and queued; the queue goes into the page
   // up to the frame's budget (at least one block). True when some wait for the next
   // frame: the live block is drawn only after them, so the answer never shows a gap.
-  function drawPane(d, pane) {
-    if (pane.frozen.length < d.count) { d.frozen.innerHTML = ""; d.count = 0; d.queue = document.createDocumentFragment(); }
+  function enqueue(d, pane) {
     if (pane.frozen.length > d.count) {
       d.queue.appendChild(parseHtml(pane.frozen.slice(d.count).join("")));
       d.count = pane.frozen.length;
     }
+  }
+  function setLive(d, pane) {
+    if (d.html !== pane.live) { d.live.innerHTML = pane.live; d.html = pane.live; }
+  }
+  function drawPane(d, pane) {
+    if (pane.frozen.length < d.count) { d.frozen.innerHTML = ""; d.count = 0; d.queue = document.createDocumentFragment(); }
+    enqueue(d, pane);
     if (d.queue.firstChild) {
       const batch = document.createDocumentFragment();
       let spent = 0;
@@ -208,19 +214,16 @@ export default () => {
         return true;
       }
     }
-    if (d.html !== pane.live) { d.live.innerHTML = pane.live; d.html = pane.live; }
+    setLive(d, pane);
     return false;
   }
 
   // Everything the pane holds, into the page at once: the view is leaving the page
   // (its DOM is detached, so this costs no layout) and hands its DOM on complete.
   function drainPane(d, pane) {
-    if (pane.frozen.length > d.count) {
-      d.queue.appendChild(parseHtml(pane.frozen.slice(d.count).join("")));
-      d.count = pane.frozen.length;
-    }
+    enqueue(d, pane);
     if (d.queue.firstChild) d.frozen.appendChild(d.queue);
-    if (d.html !== pane.live) { d.live.innerHTML = pane.live; d.html = pane.live; }
+    setLive(d, pane);
   }
   // Where the answer's blocks are as laid out now (the stream has just ended, the
   // last frame is painted, so reading this forces no layout): the static answer's
