@@ -8,19 +8,60 @@ blocks (fenced or indented) and code spans are literal text in every markdown
 renderer, so they are left untouched. Where code is, is decided by markdown-it's own
 block parse and CommonMark's code-span rule, so this agrees with the renderers that
 read the result. ``text/plain`` is never rendered as HTML and needs none of this.
+
+Math keeps its TeX (GitHub and Jupyter typeset ``$…$``), but there ``&lt;`` would
+reach the typesetter as four characters: inside a formula, found by the renderer's
+own ``dollarmath``/``texmath`` rules, ``<`` becomes TeX's ``\\lt``, which typesets the
+same and is plain text to a renderer without math.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 
+from markdown_it import MarkdownIt
+
 from ._code import code_segments
+from ._math import use_math
 from ._safety import host_of, image_kind, link_allowed
 
 _IMAGE = re.compile(r"!\[([^\]\n]*)\]\(\s*<?([^)\s>]*)>?[^)\n]*\)")
 _REF_IMAGE = re.compile(r"!\[(?=[^\]\n]*\](?!\())")
 _LINK = re.compile(r"\]\(\s*<?([^)\s>]*)")
 _REF_DEF = re.compile(r"^( {0,3})\[([^\]\n]+)\]:\s*<?(\S*?)>?(\s|$)", re.MULTILINE)
+_MATH_OPENER = re.compile(r"\$|\\\(|\\\[")
+_CLOSER = {"$": "$", "$$": "$$", "\\(": "\\)", "\\[": "\\]"}
+_LT = "\\lt "
+
+
+@functools.cache
+def _math_parser() -> MarkdownIt:
+    md = MarkdownIt("js-default", {"html": False})
+    use_math(md)
+    return md
+
+
+def _math_lt(text: str) -> str:
+    """``text`` with every ``<`` inside a formula written as ``\\lt``.
+
+    Only prose that holds both a ``<`` and a math delimiter is parsed (a parse of a
+    whole answer costs tens of milliseconds)."""
+    if "<" not in text or not _MATH_OPENER.search(text):
+        return text
+    lines = text.splitlines(keepends=True)
+    inline: set[str] = set()
+    for token in _math_parser().parse(text):
+        if token.type.startswith("math_block") and token.map:
+            for line in range(token.map[0], min(token.map[1], len(lines))):
+                lines[line] = lines[line].replace("<", _LT)
+        for child in token.children or ():
+            if child.type.startswith("math_inline") and "<" in child.content:
+                inline.add(child.markup + child.content + _CLOSER.get(child.markup, child.markup))
+    out = "".join(lines)
+    for source in inline:
+        out = out.replace(source, source.replace("<", _LT))
+    return out
 
 
 def _prose(text: str, allow_remote_images: bool) -> str:
@@ -41,7 +82,7 @@ def _prose(text: str, allow_remote_images: bool) -> str:
             else match.group(1) + "\\" + match.group(0)[len(match.group(1)) :]
         )
 
-    text = text.replace("<", "&lt;")
+    text = _math_lt(text).replace("<", "&lt;")
     text = _IMAGE.sub(image, text)
     text = _REF_IMAGE.sub("!\\[", text)  # reference-style images could resolve to a remote URL
     text = _LINK.sub(link, text)

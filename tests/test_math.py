@@ -89,3 +89,19 @@ def test_the_view_sends_mathml_live_and_keeps_latex_in_markdown() -> None:
     md = view._static_bundle()["text/markdown"]
     assert "$E = mc^2$" in md and "\\(a^2 + b^2 = c^2\\)" in md
     assert "$$\\int_0^1 x^2\\,dx = \\frac{1}{3}$$" in md and "\\[\\sum_{i=1}^{n}" in md
+
+
+def test_the_markdown_fallback_keeps_a_less_than_inside_math_as_tex() -> None:
+    from claude_nb import _fallback
+
+    text = (
+        "If $a<b$ and \\(p<q\\) then $$x<y$$, while a<b outside is text.\n\n"
+        "$$\n0<\\epsilon\n$$\n\n\\[\nc<d\n\\]\n\n- listed $u<v$\n\n`$c<d$` stays code; $5 < $10 stays a price.\n"
+    )
+    md = _fallback.markdown(text)
+    assert "$a\\lt b$" in md and "\\(p\\lt q\\)" in md and "$$x\\lt y$$" in md and "$u\\lt v$" in md
+    assert "0\\lt \\epsilon" in md and "c\\lt d" in md
+    assert "a&lt;b outside" in md and "`$c<d$`" in md and "$5 &lt; $10" in md
+    # Typeset, the fallback reads as the answer did: the same formulas, each with its relation.
+    assert R.render(md).count("<math") == R.render(text).count("<math") == 6
+    assert R.render(md).count("<mo>&lt;</mo>") == 6
