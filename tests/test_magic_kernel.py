@@ -292,3 +292,30 @@ def test_interrupt_stops_and_keeps_partial(kernel: Kernel) -> None:
     assert s["status"] == "stopped"
     assert s["text"] == "This answer is cut off half way through"
     assert "stopped" in s["html"]
+
+
+HANDLER = re.compile(r"<[^>]*\son[a-z]+\s*=", re.IGNORECASE)
+
+
+def test_every_kind_of_math_is_mathml_live_and_saved_and_tex_in_markdown(kernel: Kernel) -> None:
+    run = kernel.run("%%claude --new\nreplay:math typeset it")
+    assert run.ok, run.error_lines
+    frames = [
+        json.dumps(m["content"]["data"]["content"])
+        for m in run.of_type("comm_msg")
+        if m["content"]["data"].get("method") == "custom"
+    ]
+    # MathML reaches the page in the frames while the answer streams, not only at the end.
+    first_math = next(i for i, frame in enumerate(frames) if "<math" in frame)
+    assert first_math < len(frames) - 2, "MathML only arrived with the last frames"
+    data = run.of_type("update_display_data")[-1]["content"]["data"]
+    saved = data["text/html"]
+    assert saved.count("<math") == 4 and saved.count('display="block"') == 2
+    assert "<mfrac>" in saved and "<msup>" in saved
+    assert "for $5 or $10." in saved  # prices stay text
+    assert "\\frac" not in saved
+    markdown = data["text/markdown"]
+    for tex in ("$E = mc^2$", "\\(a^2 + b^2 = c^2\\)", "$$\\int_0^1 x^2\\,dx = \\frac{1}{3}$$", "\\[\\sum_{i=1}^{n}"):
+        assert tex in markdown, tex
+    for html in [saved, markdown, *frames]:
+        assert "<script" not in html.lower() and not HANDLER.search(html), html[:200]
