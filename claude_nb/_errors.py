@@ -74,9 +74,34 @@ class Described:
     """A few lines for the cell's error."""
 
 
-def describe_exception(exc: BaseException) -> Described:
+_NETWORK = ("httpx", "httpcore")
+"""The HTTP library's modules: ``httpx2``/``httpcore2`` in SDK 2.x, ``httpx`` before."""
+
+
+def network_cause(exc: BaseException) -> BaseException:
+    """The HTTP library's own error behind an SDK connection error, else ``exc``.
+
+    Before 2.17 the SDK let a failure to read the body (a stalled or dropped stream)
+    out as the HTTP library raised it; from 2.17 it wraps it as ``APITimeoutError`` or
+    ``APIConnectionError``, the same types as a failure to connect, with the original
+    as ``__cause__``. Only the cause tells a stream that went silent from a request
+    that never got through."""
+    import anthropic
+
+    cause = exc.__cause__
+    if isinstance(exc, anthropic.APIConnectionError) and cause is not None:
+        if type(cause).__module__.startswith(_NETWORK):
+            return cause
+    return exc
+
+
+def describe_exception(exc: BaseException, *, mid_stream: bool = False) -> Described:
+    """``mid_stream``: the answer had started, so a network failure broke the stream
+    (its cause says how) rather than the request."""
     import anthropic  # imported by whoever raised an SDK error already; not at load time
 
+    if mid_stream:
+        exc = network_cause(exc)
     if isinstance(exc, anthropic.APIStatusError):
         body = exc.body if isinstance(exc.body, dict) else {}
         error = body.get("error") if isinstance(body.get("error"), dict) else body
@@ -101,10 +126,13 @@ def describe_exception(exc: BaseException) -> Described:
         return Described("could not reach the API", f"could not reach the API: {exc.__cause__ or exc}")
     name = type(exc).__name__
     module = type(exc).__module__
-    if module.startswith(("httpx", "httpcore")):
+    if module.startswith(_NETWORK):
         text = {
             "ReadTimeout": "the stream stalled longer than the read timeout",
             "RemoteProtocolError": "the connection dropped mid-stream",
+            "ReadError": "the connection dropped mid-stream",
+            "ConnectTimeout": "timed out connecting to the API",
+            "ConnectError": "could not reach the API",
         }.get(name, f"network error mid-stream ({name})")
         return Described(text, f"{text}; the partial answer is kept. Run the cell again to retry.")
     if isinstance(exc, ClaudeError):

@@ -146,7 +146,7 @@ class ClaudeMagics(Magics):
             raise ClaudeError(f"stopped; the partial answer is kept in {out}") from None
         except Exception as exc:
             kept = self._bind_partial(out, view)
-            detail = describe_exception(exc).detail
+            detail = describe_exception(exc, mid_stream=kept).detail
             if kept:
                 detail += f"\nThe partial answer is kept in {out}."
             raise ClaudeError(detail) from None

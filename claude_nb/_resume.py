@@ -129,7 +129,7 @@ class _Attempts:
         # Text held back while deciding how the continuation joins is shown before the break.
         held = self.splice.flush_join() if self._joining and self._first_is_text else ""
         offset = self.splice.offset
-        plan = self.splice.on_break(partial, self._finished, failure_reason(exc))
+        plan = self.splice.on_break(partial, self._finished, failure_reason(exc, mid_stream=True))
         if plan is None:
             raise exc
         delay = retry_delay(self.client, resumes + 1, self.max_resumes)

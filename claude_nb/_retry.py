@@ -15,6 +15,8 @@ from __future__ import annotations
 import random
 from typing import Any
 
+from ._errors import network_cause
+
 _INITIAL_DELAY = 0.5
 _MAX_DELAY = 8.0
 
@@ -82,10 +84,13 @@ def response_headers(exc: BaseException) -> Any:
     return getattr(response, "headers", None)
 
 
-def failure_reason(exc: BaseException) -> str:
-    """A few words on why an attempt failed, for "retrying in 3 s (attempt 2/3: …)"."""
+def failure_reason(exc: BaseException, *, mid_stream: bool = False) -> str:
+    """A few words on why an attempt failed, for "retrying in 3 s (attempt 2/3: …)";
+    ``mid_stream`` for a stream that broke after it started (see ``network_cause``)."""
     import anthropic
 
+    if mid_stream:
+        exc = network_cause(exc)
     if isinstance(exc, anthropic.APIStatusError):
         kind = _error_type(exc)
         named = {
@@ -104,6 +109,8 @@ def failure_reason(exc: BaseException) -> str:
     name = type(exc).__name__
     return {
         "ReadTimeout": "stream went silent",
+        "ConnectTimeout": "timed out connecting",
+        "ConnectError": "could not connect",
         "RemoteProtocolError": "connection dropped",
         "ReadError": "connection dropped",
         "IncompleteStream": "stream ended early",

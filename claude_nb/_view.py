@@ -287,7 +287,7 @@ class StreamView(anywidget.AnyWidget):
         try:
             yield
         except BaseException as exc:
-            self._abort(stream, *_failure(exc))
+            self._abort(stream, *_failure(exc, self._state.status == "streaming"))
             raise
 
     @asynccontextmanager
@@ -297,7 +297,7 @@ class StreamView(anywidget.AnyWidget):
         except BaseException as exc:
             if stream is not None:
                 await _aclose(stream)
-            self._abort(stream, *_failure(exc))
+            self._abort(stream, *_failure(exc, self._state.status == "streaming"))
             raise
 
     def _mark_request_start(self) -> None:
@@ -497,11 +497,11 @@ async def _aclose(stream: Any) -> None:
             pass
 
 
-def _failure(exc: BaseException) -> tuple[str, bool]:
+def _failure(exc: BaseException, mid_stream: bool) -> tuple[str, bool]:
     """What the footer says, and whether the user stopped it (interrupt, cancel)."""
     if isinstance(exc, (KeyboardInterrupt, asyncio.CancelledError)):
         return "stopped by the user", True
-    return describe_exception(exc).summary, False
+    return describe_exception(exc, mid_stream=mid_stream).summary, False
 
 
 def _final_message(stream: Any, view: StreamView) -> anthropic.types.Message | None:

@@ -237,9 +237,10 @@ def test_errors_are_short_and_keep_partial(kernel: Kernel) -> None:
     assert "authentication_error" in text and "request-id" in text
     assert len(run.error_lines) <= 12
 
-    for scenario in ("dropped", "eof"):
+    for scenario, said in (("dropped", "the connection dropped mid-stream"), ("eof", "message_stop")):
         run = kernel.run(f"%%claude --new -o part\nreplay:{scenario}")
         assert not run.ok and len(run.error_lines) <= 12
+        assert said in "\n".join(run.error_lines), run.error_lines
         assert state(kernel, "part")["text"] == "This answer is cut off half way through"
 
 

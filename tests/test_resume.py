@@ -13,6 +13,7 @@ import anthropic
 import pytest
 
 from claude_nb import StreamView
+from claude_nb._errors import network_cause
 from claude_nb._resume import AsyncResumingStream, ResumingStream
 from claude_nb._retry import retry_delay, should_retry_before_stream
 from claude_nb._splice import CONTINUE_PROMPT, prefill_allowed
@@ -92,6 +93,9 @@ def test_a_dropped_socket_or_an_early_end_is_resumed(server: ReplayServer, scena
     view, message, sent = _run(server, f"replay:{scenario} go")
     assert len(sent) == 2 and view.status == "done"
     assert view.text == FULL_ANSWER == message.content[0].text
+    # Said as what happened to the stream, whichever way the SDK raised it.
+    reason = "connection dropped" if scenario == "broken_once_dropped" else "stream ended early"
+    assert f"resumed once ({reason})" in view.to_html()
 
 
 def test_a_stall_past_the_read_timeout_is_resumed(server: ReplayServer) -> None:
@@ -115,8 +119,12 @@ def test_a_silent_stream_gives_up_within_the_bound(server: ReplayServer) -> None
     start = time.monotonic()
     view, error, sent = _run(server, "replay:stall go", read=1.0, sleep=time.sleep)
     assert time.monotonic() - start < 20
-    assert type(error).__name__ == "ReadTimeout" and len(sent) == 4
+    # The HTTP library's ReadTimeout: as it is (SDK < 2.17) or as the cause of the
+    # SDK's APITimeoutError (2.17 on); either way the view says the stream stalled.
+    assert type(network_cause(error)).__name__ == "ReadTimeout" and len(sent) == 4
+    assert isinstance(error, anthropic.APITimeoutError) or type(error).__name__ == "ReadTimeout"
     assert view.status == "error" and view.text == PARTIAL
+    assert "stalled longer than the read timeout" in (view.error or "")
 
 
 def test_a_request_error_mid_stream_is_not_resumed(server: ReplayServer) -> None:

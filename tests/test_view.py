@@ -167,6 +167,20 @@ def test_stall_times_out_and_keeps_partial(server: ReplayServer) -> None:
     assert view.message is not None
 
 
+def test_a_request_that_never_connects_is_not_called_a_broken_stream() -> None:
+    import socket
+
+    with socket.socket() as sock:  # a port nothing listens on once it is closed
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    view = RecordingView()
+    client = anthropic.Anthropic(api_key="sk-test", base_url=f"http://127.0.0.1:{port}", max_retries=0)
+    with pytest.raises(anthropic.APIConnectionError):
+        view.consume(client.messages.stream(model="m", max_tokens=5, messages=[{"role": "user", "content": "x"}]))
+    assert view.status == "error" and view.error == "could not reach the API"
+    assert view.message is None
+
+
 async def _aconsume(server: ReplayServer) -> tuple[RecordingView, Any]:
     server.queue(message_script([{"type": "text", "text": "async **works**"}]))
     client = anthropic.AsyncAnthropic(api_key="sk-test", base_url=server.base_url)
