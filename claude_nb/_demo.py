@@ -69,7 +69,14 @@ def _paced(script: Any) -> Any:
 
 
 def choose(request: dict[str, Any]) -> Any:
-    """The loopback's answer to ``request`` in demo mode (or a replay's next turn)."""
+    """The loopback's answer to ``request`` in demo mode (or a replay's next turn),
+    marked as recorded: a view fed by any client of the endpoint says so."""
+    script = _choose(request)
+    script.note = NOTE
+    return script
+
+
+def _choose(request: dict[str, Any]) -> Any:
     from .replay._scenarios import _continuation_of
     from .replay._tool_scenarios import _client_tools, tool_results
 

@@ -296,7 +296,9 @@ def reduce_event(state: StreamState, event: Any, now: float, kind: Any = None) -
     elif kind == TURN:
         _turn(state, event)
     elif kind == NOTE:
-        state.notes.append(str(field_of(event, "text", "")))
+        note = str(field_of(event, "text", ""))
+        if note not in state.notes:  # the transport repeats a recorded answer's note each turn
+            state.notes.append(note)
     elif kind == REQUEST:
         pass  # the start time is set above
     elif kind == "ping" or kind in SYNTHESIZED:

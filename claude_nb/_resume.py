@@ -22,7 +22,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 from . import _cache
-from ._reducer import NOTICE, REQUEST, RESUME, as_plain
+from ._reducer import NOTE, NOTICE, REQUEST, RESUME, as_plain
 from ._request import stream_kwargs
 from ._retry import (
     failure_reason,
@@ -90,6 +90,11 @@ class _Attempts:
         self._finished = set()
         self._first_is_text = False
         self._joining = bool(self.splice.resumes)
+
+    def note(self) -> list[dict[str, Any]]:
+        """The opened attempt's recorded-answer note, as the view's client event."""
+        note = self.raw.recorded_note
+        return [{"type": NOTE, "text": note}] if note else []
 
     def rewrite(self, event: Any) -> list[Any]:
         """An attempt's event as the view should see it."""
@@ -188,12 +193,14 @@ class ResumingStream:
             try:
                 raw = a.client.messages.create(stream=True, **a.kwargs(request))
                 a.begin(RawMessageStream(raw, self._accumulate))
-                return
             except Exception as exc:
                 notice, delay = a.retry_or_raise(exc, attempt)
                 yield notice
                 self._sleep(delay)
                 attempt += 1
+                continue
+            yield from a.note()
+            return
 
     def _run(self) -> Iterator[Any]:
         a = self._attempts
@@ -256,6 +263,8 @@ class AsyncResumingStream:
                 try:
                     raw = await a.client.messages.create(stream=True, **a.kwargs(request))
                     a.begin(AsyncRawMessageStream(raw, self._accumulate))
+                    for event in a.note():
+                        yield event
                     break
                 except Exception as exc:
                     notice, delay = a.retry_or_raise(exc, attempt)

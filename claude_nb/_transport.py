@@ -22,11 +22,14 @@ import inspect
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from types import TracebackType
 from typing import Any
+from urllib.parse import unquote
 
 import anthropic
 from anthropic.lib.streaming import AsyncMessageStreamManager, MessageStreamManager
 
+from ._reducer import NOTE
 from ._request import stream_kwargs
+from .replay._script import NOTE_HEADER
 
 Accumulate = Callable[..., Any]
 
@@ -82,6 +85,16 @@ class _Accumulator:
         return self._snapshot
 
     @property
+    def recorded_note(self) -> str:
+        """What claude_nb's own endpoint says of a recorded answer (demo mode), or "".
+
+        The endpoint says it in a response header, so that a view fed through any client
+        of it (``claude_nb.client()`` with the widget API too) can tell the answer is not
+        Claude's; the real API sends no such header."""
+        headers = getattr(getattr(self._raw, "response", None), "headers", None)
+        return unquote(headers.get(NOTE_HEADER, "")) if headers is not None else ""
+
+    @property
     def current_message_snapshot(self) -> anthropic.types.Message:
         if self._snapshot is None:
             raise RuntimeError("no message_start has arrived yet")
@@ -110,11 +123,21 @@ class RawMessageStream(_Accumulator):
     ``get_final_message()``, ``current_message_snapshot`` and ``close()``.
     """
 
-    def __init__(self, raw: anthropic.Stream[Any], accumulate: Accumulate, output_format: Any = _NOT_GIVEN) -> None:
+    def __init__(
+        self,
+        raw: anthropic.Stream[Any],
+        accumulate: Accumulate,
+        output_format: Any = _NOT_GIVEN,
+        *,
+        noted: bool = False,
+    ) -> None:
         super().__init__(raw, accumulate, output_format)
-        self._events = self._run()
+        self._events = self._run(noted)
 
-    def _run(self) -> Iterator[Any]:
+    def _run(self, noted: bool) -> Iterator[Any]:
+        """``noted``: the recorded-answer note comes first, as a client event a view shows."""
+        if noted and self.recorded_note:
+            yield {"type": NOTE, "text": self.recorded_note}
         fold = self._fold
         for event in self._raw:
             fold(event)
@@ -143,12 +166,19 @@ class AsyncRawMessageStream(_Accumulator):
     """The async twin of ``RawMessageStream``."""
 
     def __init__(
-        self, raw: anthropic.AsyncStream[Any], accumulate: Accumulate, output_format: Any = _NOT_GIVEN
+        self,
+        raw: anthropic.AsyncStream[Any],
+        accumulate: Accumulate,
+        output_format: Any = _NOT_GIVEN,
+        *,
+        noted: bool = False,
     ) -> None:
         super().__init__(raw, accumulate, output_format)
-        self._events = self._run()
+        self._events = self._run(noted)
 
-    async def _run(self) -> AsyncIterator[Any]:
+    async def _run(self, noted: bool) -> AsyncIterator[Any]:
+        if noted and self.recorded_note:
+            yield {"type": NOTE, "text": self.recorded_note}
         fold = self._fold
         async for event in self._raw:
             fold(event)
@@ -177,7 +207,7 @@ class RawStreamRequest:
         self._stream: RawMessageStream | None = None
 
     def __enter__(self) -> RawMessageStream:
-        self._stream = RawMessageStream(self._send(), self._accumulate, self._output_format)
+        self._stream = RawMessageStream(self._send(), self._accumulate, self._output_format, noted=True)
         return self._stream
 
     def __exit__(
@@ -197,7 +227,7 @@ class AsyncRawStreamRequest:
         self._stream: AsyncRawMessageStream | None = None
 
     async def __aenter__(self) -> AsyncRawMessageStream:
-        self._stream = AsyncRawMessageStream(await self._send, self._accumulate, self._output_format)
+        self._stream = AsyncRawMessageStream(await self._send, self._accumulate, self._output_format, noted=True)
         return self._stream
 
     async def __aexit__(

@@ -42,4 +42,8 @@ def test_notebook_runs_with_no_key(path: Path, tmp_path: Path, monkeypatch: pyte
         assert '<div class="cnb jp-RenderedHTMLCommon' in data["text/html"]
         assert "object at 0x" not in data["text/plain"]
         assert "recorded answer" in data["text/plain"] or "replayed from" in data["text/plain"]
+    # A view fed through claude_nb.client() (the widget API) says so too.
+    for cell in [c for c in nb.cells if c.cell_type == "code" and "claude_nb.client(" in c.source]:
+        shown = [o["data"] for o in cell.outputs if o.output_type in ("display_data", "update_display_data")]
+        assert shown and "recorded answer" in shown[-1]["text/plain"], cell.source
     assert "offline-no-key" not in saved

@@ -302,3 +302,39 @@ def test_the_sdk_tracing_span_records_the_answer_as_with_the_helper(server: Repl
     expected = _span_attributes(server, "helper")
     assert "get_weather" in str(expected["gen_ai.output.messages"])
     assert _span_attributes(server, how) == expected
+
+
+def test_a_recorded_answer_says_so_through_any_client_of_the_offline_endpoint() -> None:
+    """Demo mode's endpoint marks its answers; a view fed through ``claude_nb.client()``
+    (the widget API) says so once, as ``%%claude`` does, and a real answer says nothing."""
+    import asyncio
+
+    from claude_nb import _demo, _offline, resumable
+
+    _offline.set_speed(0)
+    client = _offline.client(timeouts=(5, 30))
+    request = {"model": "claude-sonnet-4-5", "max_tokens": 1024, "messages": [{"role": "user", "content": "hi"}]}
+
+    view = QuietView()
+    view.consume(client.messages.stream(**request))
+    assert view.to_html().count(_demo.NOTE) == 1 and _demo.NOTE in view.to_markdown()
+
+    looped = QuietView()
+    looped.feed({"type": "claude_nb.note", "text": _demo.NOTE})  # as %%claude feeds it before the stream
+    looped.consume(resumable(client, **request))
+    assert looped.to_html().count(_demo.NOTE) == 1
+
+    async def main() -> str:
+        aview = QuietView()
+        await aview.aconsume(_offline.client(asynchronous=True, timeouts=(5, 30)).messages.stream(**request))
+        return aview.to_html()
+
+    assert asyncio.run(main()).count(_demo.NOTE) == 1
+
+
+def test_an_answer_from_elsewhere_carries_no_note(server: ReplayServer) -> None:
+    server.queue(SCENARIOS["rich"]({}))
+    view = QuietView()
+    request = {"model": "m", "max_tokens": 100, "messages": [{"role": "user", "content": "x"}]}
+    view.consume(_client(server).messages.stream(**request))
+    assert view.status == "done" and "recorded answer" not in view.to_html()

@@ -39,6 +39,10 @@ class HttpError:
     retry_after_ms: int | None = None
 
 
+NOTE_HEADER = "claude-nb-note"
+"""A response header of this loopback's own: a remark on where the answer comes from."""
+
+
 @dataclass
 class Script:
     """What one request is answered with: an HTTP error or a stream of steps.
@@ -49,6 +53,9 @@ class Script:
     steps: list[Step] = field(default_factory=list)
     error: HttpError | None = None
     pace: float = 0.0
+    note: str = ""
+    """Sent as the ``claude-nb-note`` response header (URL-quoted): where the answer comes
+    from when it is not Claude's (demo mode), for the view to say so."""
 
     def event(self, name: str, data: dict[str, Any]) -> Script:
         self.steps.append(Step("event", name, data))

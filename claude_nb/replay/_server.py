@@ -19,13 +19,14 @@ from collections import deque
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import quote
 
 from ._allowed import restrict
 from ._content import check_content, input_tokens
 from ._prompt_cache import PromptCache
 from ._rules import Rejection, check_body, check_headers
 from ._scenarios import pick_scenario
-from ._script import Script, Step
+from ._script import NOTE_HEADER, Script, Step
 
 
 class RecordedRequest(dict[str, Any]):
@@ -97,14 +98,15 @@ class _Handler(BaseHTTPRequestHandler):
                 headers,
             )
             return
+        note = {NOTE_HEADER: quote(script.note)} if script.note else {}
         if body.get("stream") is True:
-            self._stream(steps, script.pace)
+            self._stream(steps, script.pace, note)
             return
         folded = fold_steps(steps)
         if isinstance(folded, Rejection):
             self._reject(folded)
         else:
-            self._json(200, folded)
+            self._json(200, folded, note)
 
     def do_GET(self) -> None:
         """``GET /v1/models/{id}``: what the Models API says of a model, its context window too."""
@@ -178,7 +180,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
         self.wfile.flush()
 
-    def _stream(self, steps: list[Step], pace: float) -> None:
+    def _stream(self, steps: list[Step], pace: float, headers: dict[str, str]) -> None:
         """Frames go out as the API sends them: at full speed several events share a
         network chunk and an event may be split across two; at a pace each event is
         sent (sometimes in two parts) before the pause."""
@@ -187,6 +189,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("cache-control", "no-cache")
         self.send_header("transfer-encoding", "chunked")
         self.send_header("request-id", self._request_id())
+        for key, value in headers.items():
+            self.send_header(key, value)
         self.end_headers()
         rng = random.Random(len(steps))
         pending = b""
