@@ -263,14 +263,14 @@ class AsyncResumingStream:
                 try:
                     raw = await a.client.messages.create(stream=True, **a.kwargs(request))
                     a.begin(AsyncRawMessageStream(raw, self._accumulate))
-                    for event in a.note():
-                        yield event
                     break
                 except Exception as exc:
                     notice, delay = a.retry_or_raise(exc, attempt)
                     yield notice
                     await asyncio.sleep(delay)
                     attempt += 1
+            for note in a.note():
+                yield note
             ended = False
             try:
                 async for event in a.raw:

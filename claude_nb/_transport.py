@@ -136,8 +136,9 @@ class RawMessageStream(_Accumulator):
 
     def _run(self, noted: bool) -> Iterator[Any]:
         """``noted``: the recorded-answer note comes first, as a client event a view shows."""
-        if noted and self.recorded_note:
-            yield {"type": NOTE, "text": self.recorded_note}
+        note = self.recorded_note if noted else ""
+        if note:
+            yield {"type": NOTE, "text": note}
         fold = self._fold
         for event in self._raw:
             fold(event)
@@ -177,8 +178,9 @@ class AsyncRawMessageStream(_Accumulator):
         self._events = self._run(noted)
 
     async def _run(self, noted: bool) -> AsyncIterator[Any]:
-        if noted and self.recorded_note:
-            yield {"type": NOTE, "text": self.recorded_note}
+        note = self.recorded_note if noted else ""
+        if note:
+            yield {"type": NOTE, "text": note}
         fold = self._fold
         async for event in self._raw:
             fold(event)

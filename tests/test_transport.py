@@ -324,12 +324,16 @@ def test_a_recorded_answer_says_so_through_any_client_of_the_offline_endpoint() 
     looped.consume(resumable(client, **request))
     assert looped.to_html().count(_demo.NOTE) == 1
 
-    async def main() -> str:
-        aview = QuietView()
-        await aview.aconsume(_offline.client(asynchronous=True, timeouts=(5, 30)).messages.stream(**request))
-        return aview.to_html()
+    async def main() -> list[str]:
+        aclient = _offline.client(asynchronous=True, timeouts=(5, 30))
+        shown = []
+        for stream in (aclient.messages.stream(**request), resumable(aclient, **request)):
+            aview = QuietView()
+            await aview.aconsume(stream)
+            shown.append(aview.to_html())
+        return shown
 
-    assert asyncio.run(main()).count(_demo.NOTE) == 1
+    assert [html.count(_demo.NOTE) for html in asyncio.run(main())] == [1, 1]
 
 
 def test_an_answer_from_elsewhere_carries_no_note(server: ReplayServer) -> None:
