@@ -70,9 +70,14 @@ _NOT_GIVEN: Any = anthropic.NOT_GIVEN
 
 
 class _Accumulator:
-    """The Message folded from the raw events so far, as ``MessageStream`` keeps it."""
+    """The Message folded from the raw events so far, as ``MessageStream`` keeps it.
 
-    def __init__(self, raw: Any, accumulate: Accumulate, output_format: Any) -> None:
+    ``noted``: the recorded-answer note (``recorded_note``) comes before the events, as
+    the client event a view shows."""
+
+    def __init__(
+        self, raw: Any, accumulate: Accumulate, output_format: Any = _NOT_GIVEN, *, noted: bool = False
+    ) -> None:
         self._raw = raw
         self._accumulate = accumulate
         # Passed on only when given: an SDK without it has no structured output either.
@@ -80,6 +85,12 @@ class _Accumulator:
         self._snapshot: Any = None
         self._json_bufs: dict[int, bytes] = {}
         _SHARE(raw, self._snapshot_or_none)
+        note = self.recorded_note if noted else ""
+        self._lead = [{"type": NOTE, "text": note}] if note else []
+        self._events = self._run()
+
+    def _run(self) -> Any:
+        raise NotImplementedError
 
     def _snapshot_or_none(self) -> Any:
         return self._snapshot
@@ -123,22 +134,10 @@ class RawMessageStream(_Accumulator):
     ``get_final_message()``, ``current_message_snapshot`` and ``close()``.
     """
 
-    def __init__(
-        self,
-        raw: anthropic.Stream[Any],
-        accumulate: Accumulate,
-        output_format: Any = _NOT_GIVEN,
-        *,
-        noted: bool = False,
-    ) -> None:
-        super().__init__(raw, accumulate, output_format)
-        self._events = self._run(noted)
+    _events: Iterator[Any]
 
-    def _run(self, noted: bool) -> Iterator[Any]:
-        """``noted``: the recorded-answer note comes first, as a client event a view shows."""
-        note = self.recorded_note if noted else ""
-        if note:
-            yield {"type": NOTE, "text": note}
+    def _run(self) -> Iterator[Any]:
+        yield from self._lead
         fold = self._fold
         for event in self._raw:
             fold(event)
@@ -166,21 +165,11 @@ class RawMessageStream(_Accumulator):
 class AsyncRawMessageStream(_Accumulator):
     """The async twin of ``RawMessageStream``."""
 
-    def __init__(
-        self,
-        raw: anthropic.AsyncStream[Any],
-        accumulate: Accumulate,
-        output_format: Any = _NOT_GIVEN,
-        *,
-        noted: bool = False,
-    ) -> None:
-        super().__init__(raw, accumulate, output_format)
-        self._events = self._run(noted)
+    _events: AsyncIterator[Any]
 
-    async def _run(self, noted: bool) -> AsyncIterator[Any]:
-        note = self.recorded_note if noted else ""
-        if note:
-            yield {"type": NOTE, "text": note}
+    async def _run(self) -> AsyncIterator[Any]:
+        for event in self._lead:
+            yield event
         fold = self._fold
         async for event in self._raw:
             fold(event)
