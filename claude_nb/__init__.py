@@ -16,13 +16,14 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from ._api import astream, client, last_view, resumable, stream
     from ._config import Claude
-    from ._errors import ClaudeError, IncompleteStreamError
+    from ._errors import ClaudeError, IncompleteStreamError, MissingKeyError
     from ._view import StreamView
 
 __all__ = [
     "Claude",
     "ClaudeError",
     "IncompleteStreamError",
+    "MissingKeyError",
     "StreamView",
     "astream",
     "client",
@@ -36,6 +37,7 @@ _LAZY = {
     "Claude": "._config",
     "ClaudeError": "._errors",
     "IncompleteStreamError": "._errors",
+    "MissingKeyError": "._errors",
     "StreamView": "._view",
     "astream": "._api",
     "client": "._api",

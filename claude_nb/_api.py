@@ -10,7 +10,6 @@ import anthropic
 from . import _budget, _client, _demo, _offline
 from ._client import get_async_client, get_client
 from ._config import Claude
-from ._errors import SCRIPT_NO_KEY
 from ._reducer import NOTE
 from ._request import build_params, with_display
 from ._resume import AsyncResumingStream, ResumingStream
@@ -200,8 +199,6 @@ def _request(
     if (prompt is None) == (messages is None):
         raise TypeError("pass either prompt or messages")
     settings = current_settings()
-    if not settings.demo:
-        _exit_without_key_in_scripts()
     msgs = messages if messages is not None else [{"role": "user", "content": prompt}]
     known = {k: params.pop(k) for k in ("model", "max_tokens", "system", "temperature") if k in params}
     max_turns = params.pop("max_turns", None)
@@ -215,16 +212,6 @@ def _request(
     if max_turns is not None:
         request["max_turns"] = max_turns
     return settings, request
-
-
-def _exit_without_key_in_scripts() -> None:
-    """A plain script with no key ends with one line, not a traceback: there is
-    nothing the script can do about it but be run again with the key set. In IPython
-    the ClaudeError that follows shows itself briefly instead."""
-    from IPython import get_ipython
-
-    if get_ipython() is None and _client.key_source() is None:
-        raise SystemExit(SCRIPT_NO_KEY)
 
 
 def prepare(

@@ -14,28 +14,21 @@ import threading
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ._errors import MissingKeyError
+from ._secrets import memory_key, set_memory_key
+
+__all__ = ["get_async_client", "get_client", "key_source", "memory_key", "require_key", "set_memory_key"]
 
 if TYPE_CHECKING:
     import anthropic
 
-_memory_key: str | None = None
 _clients: dict[tuple[object, ...], anthropic.Anthropic] = {}
 _async_clients: dict[tuple[object, ...], anthropic.AsyncAnthropic] = {}
 _lock = threading.Lock()
 
 
-def memory_key() -> str | None:
-    return _memory_key
-
-
-def set_memory_key(key: str | None) -> None:
-    global _memory_key
-    _memory_key = key or None
-
-
 def key_source() -> str | None:
     """Where the key will come from, for display; never the key itself."""
-    if _memory_key:
+    if memory_key():
         return "%claude login (in memory)"
     for name in ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN"):
         if os.environ.get(name):
@@ -75,7 +68,7 @@ def sdk_version() -> str:
 
 
 def _fingerprint() -> str:
-    key = _memory_key or os.environ.get("ANTHROPIC_API_KEY") or os.environ.get("ANTHROPIC_AUTH_TOKEN") or ""
+    key = memory_key() or os.environ.get("ANTHROPIC_API_KEY") or os.environ.get("ANTHROPIC_AUTH_TOKEN") or ""
     return hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
@@ -90,8 +83,8 @@ def _kwargs(
     import anthropic
 
     kwargs: dict[str, object] = {"max_retries": max_retries}
-    if _memory_key:
-        kwargs["api_key"] = _memory_key
+    if memory_key():
+        kwargs["api_key"] = memory_key()
     if base_url:
         kwargs["base_url"] = base_url
     if timeouts is not None:
@@ -119,7 +112,14 @@ def _limits() -> Any:
 
 def require_key() -> None:
     if key_source() is None:
-        raise MissingKeyError()
+        raise MissingKeyError(notebook=_in_ipython())
+
+
+def _in_ipython() -> bool:
+    import sys
+
+    ipython = sys.modules.get("IPython")
+    return ipython is not None and ipython.get_ipython() is not None
 
 
 ClientT = TypeVar("ClientT", "anthropic.Anthropic", "anthropic.AsyncAnthropic")

@@ -39,7 +39,12 @@ class Claude(Configurable):
         help="What thinking shows: 'summarized' (its text) or 'omitted' (only a signature; newer models' "
         "default, which leaves the pane empty). Sent whenever thinking is on.",
     ).tag(config=True)
-    temperature = Float(None, allow_none=True, help="Sampling temperature (API default when unset).").tag(config=True)
+    temperature = Float(
+        None,
+        allow_none=True,
+        help="Deprecated: never sent, since API version 2026-10-21 (every SDK 2.x) refuses sampling "
+        "parameters; an answer asked with it says so in its footer.",
+    ).tag(config=True)
     out = Unicode("_claude", help="Variable the final Message is bound to.").tag(config=True)
     frame_interval = Float(0.05, help="Seconds between frontend updates while streaming.").tag(config=True)
     allow_remote_images = Bool(

@@ -20,7 +20,7 @@ from importlib.resources import files
 from typing import Any
 
 from ._cassette import Cassette
-from ._offline import pace_for, script_of
+from ._playback import pace_for, script_of
 
 NOTE = "demo mode: a recorded answer, not Claude (no API key used)"
 

@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from ._secrets import memory_key
+
 _MAX_LINES = 12
 
 
@@ -22,9 +24,7 @@ def redact(text: str) -> str:
         secret = os.environ.get(name)
         if secret and len(secret) >= 6:
             text = text.replace(secret, "…(redacted)")
-    from . import _client  # the in-memory key from %claude login, if any
-
-    secret = _client.memory_key()
+    secret = memory_key()  # from %claude login, if any
     if secret and len(secret) >= 6:
         text = text.replace(secret, "…(redacted)")
     return text
@@ -49,21 +49,22 @@ class IncompleteStreamError(ClaudeError):
         super().__init__("the stream ended before message_stop; the partial answer is kept", partial=partial)
 
 
-SCRIPT_NO_KEY = (
-    "claude_nb: no API key. Set ANTHROPIC_API_KEY in the environment, e.g. `export ANTHROPIC_API_KEY=...` "
-    "(or CLAUDE_NB_DEMO=1 for recorded answers)."
-)
-
-
 class MissingKeyError(ClaudeError):
-    def __init__(self) -> None:
-        super().__init__(
-            "no API key: set ANTHROPIC_API_KEY in the environment that starts Jupyter\n"
+    """No key is configured. A library raises it (never ``SystemExit``): a web app, a
+    test run or a script's own ``except`` decides what to do. The first line names
+    the variable to set; the rest says how, for a notebook or for a script."""
+
+    def __init__(self, *, notebook: bool = True) -> None:
+        how = (
             "(e.g. `export ANTHROPIC_API_KEY=...` in your shell), or run `%claude login`\n"
             "to type it into a hidden prompt that keeps it in memory only.\n"
             "Never type the key into a cell: it would be saved with the notebook.\n"
             "No key? `%claude demo` plays recorded answers (no key or network needed)."
+            if notebook
+            else "(e.g. `export ANTHROPIC_API_KEY=...`), or CLAUDE_NB_DEMO=1 for recorded answers."
         )
+        where = "the environment that starts Jupyter" if notebook else "the environment"
+        super().__init__(f"no API key: set ANTHROPIC_API_KEY in {where}\n{how}")
 
 
 @dataclass(frozen=True)

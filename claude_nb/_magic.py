@@ -62,7 +62,12 @@ class ClaudeMagics(Magics):
         help="With thinking on: 'summarized' shows the thinking text, 'omitted' only says it happened "
         "(default: Claude.thinking_display).",
     )
-    @argument("-t", "--temperature", type=float, help="Sampling temperature.")
+    @argument(
+        "-t",
+        "--temperature",
+        type=float,
+        help="Deprecated, not sent: API version 2026-10-21 refuses sampling parameters (the footer says so).",
+    )
     @argument("-o", "--out", help="Variable to bind the final Message to (default: _claude).")
     @argument("--new", action="store_true", help="Start a fresh conversation with this cell.")
     @argument("--raw", action="store_true", help="Send the cell as written: no {name} interpolation.")
@@ -219,7 +224,7 @@ class ClaudeMagics(Magics):
             ("max_tokens", s.max_tokens),
             ("system", s.system or "(none)"),
             ("thinking", f"{s.thinking} (display: {s.thinking_display})" if s.thinking else "off"),
-            ("temperature", "API default" if s.temperature is None else s.temperature),
+            ("temperature", "unset" if s.temperature is None else f"{s.temperature} (not sent: API 2026-10-21 refuses it)"),
             ("out", s.out),
             ("allow_remote_images", s.allow_remote_images),
             ("cache", "on (history marked for prompt caching)" if s.cache else "off"),

@@ -12,27 +12,22 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from ._cassette import Cassette, Turn
+from . import _demo
+from ._cassette import Cassette
+from ._playback import script_of, set_speed
+
+__all__ = ["client", "endpoint", "queue_replay", "set_speed"]
 
 PLACEHOLDER_KEY = "offline-no-key"
 """Sent as the key header to the in-process endpoint, which needs one: not a key."""
 
 _lock = threading.Lock()
 _server: Any = None
-_speed = {"tokens_per_second": 80.0}
-
-
-def set_speed(tokens_per_second: float) -> None:
-    """How fast recorded answers stream: tokens per second (0: as fast as possible)."""
-    _speed["tokens_per_second"] = max(0.0, float(tokens_per_second))
-
-
 def endpoint() -> Any:
     """The kernel's one in-process endpoint, started when first needed."""
     global _server
     with _lock:
         if _server is None:
-            from . import _demo
             from .replay import ReplayServer
 
             _server = ReplayServer(chooser=_demo.choose).start()
@@ -47,30 +42,6 @@ def client(*, asynchronous: bool = False, timeouts: tuple[float, float] | None =
     if timeouts is not None:
         kwargs["timeout"] = anthropic.Timeout(timeouts[1], connect=timeouts[0])
     return cls(**kwargs)
-
-
-def pace_for(events: list[tuple[float, str, dict[str, Any]]]) -> float:
-    """The pause after each event that makes its deltas arrive at the set tokens per
-    second (about four characters a token, as the API's tokenizer averages in English)."""
-    rate = _speed["tokens_per_second"]
-    deltas = [d for _, name, d in events if name == "content_block_delta"]
-    if not rate or not deltas:
-        return 0.0
-    chars = 0
-    for data in deltas:
-        delta = data.get("delta") or {}
-        chars += len(str(delta.get("text") or delta.get("thinking") or delta.get("partial_json") or ""))
-    return min(0.25, chars / 4 / rate / len(deltas))
-
-
-def script_of(turn: Turn) -> Any:
-    """The loopback's answer for one recorded turn."""
-    from .replay import Script, Step
-
-    steps = [Step("event", name, data) for _, name, data in turn.events]
-    if turn.broke:
-        steps.append(Step("drop"))
-    return Script(steps=steps, pace=pace_for(turn.events))
 
 
 def queue_replay(cassette: Cassette) -> None:

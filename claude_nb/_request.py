@@ -108,12 +108,37 @@ def build_params(
     return params
 
 
+SAMPLING = ("temperature", "top_p", "top_k")
+"""Refused by API version 2026-10-21, the one every SDK 2.x sends, even at their
+defaults ("temperature: Extra inputs are not permitted")."""
+
+
+def without_sampling(request: dict[str, Any]) -> tuple[dict[str, Any], str]:
+    """``request`` without the sampling parameters the API now refuses, and a note that
+    says which were left out and why ("" when none were asked for).
+
+    They are still accepted where they were (``-t``, ``Claude.temperature``, a
+    ``temperature=`` keyword) so that older notebooks run: the answer comes, and its
+    footer says the setting had no effect, instead of every cell failing with a 400."""
+    extra = request.get("extra_body")
+    asked = [k for k in SAMPLING if k in request or (isinstance(extra, dict) and k in extra)]
+    if not asked:
+        return request, ""
+    request = {k: v for k, v in request.items() if k not in SAMPLING}
+    if isinstance(extra, dict):
+        request["extra_body"] = {k: v for k, v in extra.items() if k not in SAMPLING}
+    names = " and ".join(asked)
+    return request, (
+        f"{names} not sent: API version 2026-10-21, the one this SDK speaks, refuses sampling parameters "
+        "(temperature, top_p, top_k)"
+    )
+
+
 def stream_kwargs(stream_fn: Any, params: dict[str, Any]) -> dict[str, Any]:
     """Split ``params`` into what this SDK's request method names and ``extra_body``.
 
-    SDK releases add and drop request fields (this one has no ``temperature``); the
-    API still takes fields the SDK does not type, and ``extra_body`` is the SDK's
-    own way to send them.
+    SDK releases add and drop request fields; the API still takes fields an older SDK
+    does not type, and ``extra_body`` is the SDK's own way to send them.
     """
     import inspect
 

@@ -23,7 +23,7 @@ from typing import Any
 
 from . import _cache
 from ._reducer import NOTE, NOTICE, REQUEST, RESUME, as_plain
-from ._request import stream_kwargs
+from ._request import stream_kwargs, without_sampling
 from ._retry import (
     failure_reason,
     response_headers,
@@ -63,6 +63,10 @@ class _Attempts:
     ) -> None:
         self.client = client
         self.cache = cache
+        request, note = without_sampling(request)
+        self.opening = [{"type": REQUEST}, *([{"type": NOTE, "text": note}] if note else [])]
+        """What a view hears before the first attempt: the request is on its way, and
+        what of it was left out."""
         self.splice = Splice(request)
         self.max_retries = max_retries
         self.max_resumes = max_resumes
@@ -204,7 +208,7 @@ class ResumingStream:
 
     def _run(self) -> Iterator[Any]:
         a = self._attempts
-        yield {"type": REQUEST}
+        yield from a.opening
         request, resumes = a.splice.request, 0
         while True:
             yield from self._open(request)
@@ -255,7 +259,8 @@ class AsyncResumingStream:
 
     async def _run(self) -> AsyncIterator[Any]:
         a = self._attempts
-        yield {"type": REQUEST}
+        for event in a.opening:
+            yield event
         request, resumes = a.splice.request, 0
         while True:
             attempt = 1

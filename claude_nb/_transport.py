@@ -29,7 +29,7 @@ from anthropic.lib.streaming import AsyncMessageStreamManager, MessageStreamMana
 
 from ._reducer import NOTE
 from ._request import stream_kwargs
-from .replay._script import NOTE_HEADER
+from ._wire import NOTE_HEADER
 
 Accumulate = Callable[..., Any]
 

@@ -56,3 +56,22 @@ def test_astream_counts_a_large_request_off_the_event_loop(api: ReplayServer) ->
     assert waiting == 1
     assert message.stop_reason == "end_turn"
     assert "/v1/messages/count_tokens" in [r["path"] for r in api.requests]
+
+
+def test_sampling_parameters_are_not_sent_and_the_answer_says_so(
+    api: ReplayServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    message = claude_nb.stream("replay:echo hi", temperature=0.2, top_k=5)
+    assert message.stop_reason == "end_turn"
+    assert not {"temperature", "top_p", "top_k"} & set(api.requests[-1].body)
+    assert "temperature and top_k not sent: API version 2026-10-21" in capsys.readouterr().out
+
+
+def test_a_missing_key_is_a_catchable_claude_error(api: ReplayServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("ANTHROPIC_API_KEY")
+    sent = len(api.requests)
+    with pytest.raises(claude_nb.ClaudeError) as caught:
+        claude_nb.stream("replay:rich hi")
+    assert isinstance(caught.value, claude_nb.MissingKeyError)
+    assert "ANTHROPIC_API_KEY" in str(caught.value).splitlines()[0]
+    assert len(api.requests) == sent

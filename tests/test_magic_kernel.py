@@ -188,7 +188,11 @@ def test_system_temperature_and_interpolation(kernel: Kernel, replay: ReplayServ
     assert run.ok, run.error_lines
     body = replay.requests[-1].body
     assert body["system"] == "Be terse."
-    assert body["temperature"] == 0.3
+    # Not sent (API version 2026-10-21 refuses it, and the loopback with it), and said so.
+    assert not {"temperature", "top_p", "top_k"} & set(body)
+    final = run.of_type("update_display_data")[-1]["content"]["data"]
+    assert "temperature not sent: API version 2026-10-21" in final["text/plain"]
+    assert "temperature not sent" in final["text/html"]
     assert body["max_tokens"] == 321
     assert body["messages"][-1]["content"] == (
         'replay:echo about streams and v; code {"a": {"b": 1}} keeps {braces} {topic}'

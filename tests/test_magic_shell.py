@@ -42,14 +42,12 @@ def test_config_settings_take_effect(kernel: Kernel, replay: ReplayServer) -> No
         "%config Claude.system = 'From config.'\n%config Claude.temperature = 0.5\n%config Claude.out = 'configured'"
     )
     try:
-        assert kernel.run("%%claude --new\nreplay:echo hi").ok
+        run = kernel.run("%%claude --new\nreplay:echo hi")
+        assert run.ok, run.error_lines
+        assert "temperature not sent" in run.of_type("update_display_data")[-1]["content"]["data"]["text/plain"]
         body = replay.requests[-1].body
-        assert (body["model"], body["max_tokens"], body["system"], body["temperature"]) == (
-            "claude-configured",
-            777,
-            "From config.",
-            0.5,
-        )
+        assert (body["model"], body["max_tokens"], body["system"]) == ("claude-configured", 777, "From config.")
+        assert "temperature" not in body  # API version 2026-10-21 refuses it
         bound = kernel.run("import anthropic\nprint(isinstance(configured, anthropic.types.Message), configured.model)")
         assert bound.stdout.split() == ["True", "claude-configured"]
         # A cell option beats the setting.

@@ -185,3 +185,45 @@ def test_events_share_chunks_and_straddle_them(server: ReplayServer) -> None:
     deltas = [json.loads(f.split("data: ", 1)[1])["delta"]["text"] for f in frames if "text_delta" in f]
     assert "".join(deltas) == "word " * 400
     assert len({len(d) for d in deltas}) > 5  # token-sized pieces of varying length
+
+
+@pytest.mark.sdk
+@pytest.mark.parametrize("name, value", [("temperature", 1.0), ("temperature", 0.2), ("top_p", 0.9), ("top_k", 5)])
+def test_the_sdks_api_version_refuses_sampling_parameters(server: ReplayServer, name: str, value: float) -> None:
+    user = [{"role": "user", "content": "q"}]
+    assert _rejected(server, user, extra_body={name: value}) == f"{name}: Extra inputs are not permitted"
+
+
+@pytest.mark.sdk
+def test_the_sdks_api_version_refuses_documents_from_the_assistant_and_cited_user_text(server: ReplayServer) -> None:
+    doc = {"type": "document", "source": {"type": "text", "media_type": "text/plain", "data": "a note"}}
+    cited = {
+        "type": "text",
+        "text": "quoted",
+        "citations": [
+            {
+                "type": "char_location",
+                "cited_text": "a",
+                "document_index": 0,
+                "start_char_index": 0,
+                "end_char_index": 1,
+            }
+        ],
+    }
+    turn = [{"role": "user", "content": "q"}]
+    message = _rejected(server, [*turn, _assistant({"type": "text", "text": "a"}, doc), *turn])
+    assert message == "messages.1.content.1: `document` blocks are not permitted in `assistant` messages"
+    message = _rejected(server, [{"role": "user", "content": [cited]}])
+    assert message == "messages.0.content.0: `citations` are not permitted on text in `user` messages"
+    result = {"type": "search_result", "source": "s", "title": "t", "content": [cited]}
+    assert "citations" in _rejected(server, [{"role": "user", "content": [result]}])
+    # The same blocks without what the version refuses are fine.
+    assert _send(server, [{"role": "user", "content": [doc, {**cited, "citations": []}]}]).content
+
+
+def test_an_older_api_version_took_what_the_new_one_refuses(server: ReplayServer) -> None:
+    client = anthropic.Anthropic(
+        api_key="sk-test", base_url=server.base_url, max_retries=0, default_headers={"anthropic-version": "2023-06-01"}
+    )
+    request = {"model": "claude-sonnet-5-5", "max_tokens": 100, "messages": [{"role": "user", "content": "q"}]}
+    assert client.messages.create(**request, extra_body={"temperature": 0.2}).content

@@ -39,10 +39,6 @@ class HttpError:
     retry_after_ms: int | None = None
 
 
-NOTE_HEADER = "claude-nb-note"
-"""A response header of this loopback's own: a remark on where the answer comes from."""
-
-
 @dataclass
 class Script:
     """What one request is answered with: an HTTP error or a stream of steps.

@@ -26,7 +26,9 @@ from ._content import check_content, input_tokens
 from ._prompt_cache import PromptCache
 from ._rules import Rejection, check_body, check_headers
 from ._scenarios import pick_scenario
-from ._script import NOTE_HEADER, Script, Step
+from .._wire import NOTE_HEADER
+from ._script import Script, Step
+from ._versions import check_version
 
 
 class RecordedRequest(dict[str, Any]):
@@ -71,6 +73,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         rejection = (
             check_headers(recorded.headers)
+            or check_version(recorded.headers, body)
             or check_content(body)  # the schema is checked before the conversation's rules
             or check_body(body, owner.issued)
             or owner.too_long(body)
@@ -136,7 +139,12 @@ class _Handler(BaseHTTPRequestHandler):
     def _count_tokens(self, recorded: RecordedRequest) -> None:
         """The free token-counting endpoint: the same checks as a request, then the size."""
         body = {**recorded.body, "max_tokens": 10**9}  # it takes no max_tokens
-        rejection = check_headers(recorded.headers) or check_body(body, self.server.owner.issued) or check_content(body)
+        rejection = (
+            check_headers(recorded.headers)
+            or check_version(recorded.headers, body)
+            or check_body(body, self.server.owner.issued)
+            or check_content(body)
+        )
         if rejection is not None:
             self._reject(rejection)
             return

@@ -1,0 +1,108 @@
+"""The package's shape: no import circle (deferred imports counted), the streaming
+path free of the loopback server, and modules of a readable size."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parent.parent / "claude_nb"
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _resolve(module: str, is_package: bool, level: int, name: str | None) -> str:
+    if level == 0:
+        return name or ""
+    base = module.split(".")
+    if not is_package:
+        base = base[:-1]
+    base = base[: len(base) - (level - 1)]
+    return ".".join([*base, name] if name else base)
+
+
+def imports() -> dict[str, set[str]]:
+    """Every module of the package and the package modules it imports anywhere in its
+    body (at load time, inside functions, under ``TYPE_CHECKING`` excepted)."""
+    modules = {_module_name(p): p for p in PACKAGE.rglob("*.py")}
+    graph: dict[str, set[str]] = {}
+    for name, path in modules.items():
+        tree = ast.parse(path.read_text(), str(path))
+        typing_only = {
+            id(node)
+            for guard in ast.walk(tree)
+            if isinstance(guard, ast.If) and "TYPE_CHECKING" in ast.unparse(guard.test)
+            for stmt in guard.body
+            for node in ast.walk(stmt)
+        }
+        found: set[str] = set()
+        for node in ast.walk(tree):
+            if id(node) in typing_only:
+                continue
+            targets: list[str] = []
+            if isinstance(node, ast.Import):
+                targets = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                base = _resolve(name, path.name == "__init__.py", node.level, node.module)
+                targets = [base] + [f"{base}.{alias.name}" for alias in node.names]
+            for target in targets:
+                if target in modules and target != name:
+                    found.add(target)
+        graph[name] = found
+    return graph
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    # Package __init__ modules are left out: importing a submodule runs them, but they
+    # only name what they import lazily.
+    nodes = {n for n in graph if not PACKAGE.name == n and not n.endswith("__init__")}
+    found: list[list[str]] = []
+    state: dict[str, int] = {}
+    stack: list[str] = []
+
+    def visit(node: str) -> None:
+        state[node] = 1
+        stack.append(node)
+        for nxt in sorted(graph[node]):
+            if nxt not in nodes:
+                continue
+            if state.get(nxt) == 1:
+                found.append([*stack[stack.index(nxt) :], nxt])
+            elif nxt not in state:
+                visit(nxt)
+        stack.pop()
+        state[node] = 2
+
+    for node in sorted(nodes):
+        if node not in state:
+            visit(node)
+    return found
+
+
+def test_no_import_circle_even_through_deferred_imports() -> None:
+    graph = imports()
+    assert graph["claude_nb._errors"] and graph["claude_nb._view"], "the scan found the package's imports"
+    assert _cycles(graph) == []
+
+
+def test_the_circle_check_sees_a_circle() -> None:
+    assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == [["a", "b", "c", "a"]]
+
+
+def test_only_demo_and_replay_modules_import_the_loopback_server() -> None:
+    allowed = {"claude_nb._demo", "claude_nb._offline", "claude_nb._cassette", "claude_nb._tapes"}
+    users = {
+        name
+        for name, targets in imports().items()
+        if not name.startswith("claude_nb.replay") and any(t.startswith("claude_nb.replay") for t in targets)
+    }
+    assert users <= allowed, users - allowed
+
+
+def test_modules_stay_readable() -> None:
+    sizes = {p.name: len(p.read_text().splitlines()) for p in PACKAGE.rglob("*.py")}
+    assert sizes["_view.py"] < 400
+    assert max(sizes.values()) <= 450, {k: v for k, v in sizes.items() if v > 450}
