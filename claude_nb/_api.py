@@ -7,7 +7,7 @@ from typing import Any
 
 import anthropic
 
-from . import _budget, _client, _demo, _offline
+from . import _budget, _demo, _offline
 from ._client import get_async_client, get_client
 from ._config import Claude
 from ._reducer import NOTE
@@ -15,7 +15,6 @@ from ._request import build_params, with_display
 from ._resume import AsyncResumingStream, ResumingStream
 from ._tool_loop import AsyncToolLoop, ToolLoop
 from ._tools import Toolbox, server_tools
-from ._transport import open_stream, sdk_accumulator
 from ._view import StreamView
 
 _last: StreamView | None = None
@@ -230,10 +229,6 @@ def prepare(
     if offline is not None:
         _offline.set_speed(settings.demo_tokens_per_second)
         client = _offline.client(timeouts=timeouts)
-    elif sdk_accumulator() is None:  # a future SDK without it: its own helper, its own retries
-        client = get_client(base_url=settings.base_url, timeouts=timeouts, max_retries=settings.max_retries)
-        plain, _functions = split_tools({k: v for k, v in request.items() if k != "max_turns"})
-        return new_view(settings, request["model"]), open_stream(wrap(client) if wrap else client, plain)
     else:
         client = get_client(base_url=settings.base_url, timeouts=timeouts, max_retries=0)
     size = _budget.check(client, request, settings.budget_tokens, sized)

@@ -224,7 +224,10 @@ class ClaudeMagics(Magics):
             ("max_tokens", s.max_tokens),
             ("system", s.system or "(none)"),
             ("thinking", f"{s.thinking} (display: {s.thinking_display})" if s.thinking else "off"),
-            ("temperature", "unset" if s.temperature is None else f"{s.temperature} (not sent: API 2026-10-21 refuses it)"),
+            (
+                "temperature",
+                "unset" if s.temperature is None else f"{s.temperature} (not sent: API 2026-10-21 refuses it)",
+            ),
             ("out", s.out),
             ("allow_remote_images", s.allow_remote_images),
             ("cache", "on (history marked for prompt caching)" if s.cache else "off"),

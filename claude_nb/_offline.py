@@ -23,6 +23,8 @@ PLACEHOLDER_KEY = "offline-no-key"
 
 _lock = threading.Lock()
 _server: Any = None
+
+
 def endpoint() -> Any:
     """The kernel's one in-process endpoint, started when first needed."""
     global _server

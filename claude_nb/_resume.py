@@ -32,14 +32,7 @@ from ._retry import (
     should_retry_before_stream,
 )
 from ._splice import Splice
-from ._transport import AsyncRawMessageStream, RawMessageStream, sdk_accumulator
-
-
-def _accumulator() -> Any:
-    accumulate = sdk_accumulator()
-    if accumulate is None:  # callers check first; see _api.prepare
-        raise RuntimeError("this anthropic SDK has no stream accumulator: resuming needs it")
-    return accumulate
+from ._transport import afollow, follow
 
 
 def _notice(text: str | None) -> dict[str, Any]:
@@ -183,7 +176,6 @@ class ResumingStream:
         cache: bool = False,
     ) -> None:
         self._attempts = _Attempts(client, request, max_retries, max_resumes, cache)
-        self._accumulate = _accumulator()
         self._sleep = sleep
         self._events = self._run()
 
@@ -196,7 +188,7 @@ class ResumingStream:
         while True:
             try:
                 raw = a.client.messages.create(stream=True, **a.kwargs(request))
-                a.begin(RawMessageStream(raw, self._accumulate))
+                a.begin(follow(raw))
             except Exception as exc:
                 notice, delay = a.retry_or_raise(exc, attempt)
                 yield notice
@@ -251,7 +243,6 @@ class AsyncResumingStream:
         self, client: Any, request: dict[str, Any], *, max_retries: int = 2, max_resumes: int = 3, cache: bool = False
     ) -> None:
         self._attempts = _Attempts(client, request, max_retries, max_resumes, cache)
-        self._accumulate = _accumulator()
         self._events = self._run()
 
     def __aiter__(self) -> AsyncIterator[Any]:
@@ -267,7 +258,7 @@ class AsyncResumingStream:
             while True:
                 try:
                     raw = await a.client.messages.create(stream=True, **a.kwargs(request))
-                    a.begin(AsyncRawMessageStream(raw, self._accumulate))
+                    a.begin(afollow(raw))
                     break
                 except Exception as exc:
                     notice, delay = a.retry_or_raise(exc, attempt)

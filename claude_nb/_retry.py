@@ -6,19 +6,25 @@ and the loop runs here, where the view can say "retrying in 3 s (attempt 2/3: ra
 limited)" while it waits. The rules stay the SDK's: whether a response is worth
 retrying (408, 409, 429, 5xx, ``x-should-retry``) and how long to wait
 (``retry-after-ms``, ``retry-after``, else exponential backoff with jitter) are asked
-of the client's own methods. They are private; when a future SDK renames them the
-documented rules below are used instead, and a test fails so the change is seen.
+of the client's own methods. They are private; when a future SDK renames them (or
+changes how they are called) the documented rules below are used instead. Tests run
+both and check they agree, and one fails when the SDK's methods go, so the change is
+seen.
 """
 
 from __future__ import annotations
 
+import email.utils
 import random
+import time
 from typing import Any
 
 from ._errors import network_cause
 
 _INITIAL_DELAY = 0.5
 _MAX_DELAY = 8.0
+_LONGEST_SLEEP = 4_294_967.0
+"""The SDK's cap on an asked-for wait (what ``time.sleep`` takes on every platform)."""
 
 NOT_RESUMABLE = frozenset(
     {
@@ -55,28 +61,58 @@ def should_retry_before_stream(client: Any, exc: BaseException) -> bool:
     if isinstance(exc, anthropic.APIStatusError):
         should = _sdk_method(client, "_should_retry")
         if should is not None:
-            return bool(should(exc.response))
-        header = exc.response.headers.get("x-should-retry")
-        if header in ("true", "false"):
-            return header == "true"
-        return exc.status_code in (408, 409, 429) or exc.status_code >= 500
+            try:
+                return bool(should(exc.response))
+            except Exception:  # another signature: the documented rules below
+                pass
+        return documented_should_retry(exc.status_code, exc.response.headers)
     return isinstance(exc, anthropic.APIConnectionError)
+
+
+def documented_should_retry(status: int, headers: Any) -> bool:
+    """The SDK's documented rule: ``x-should-retry`` decides when present; else 408,
+    409, 429 and every 5xx are retried."""
+    header = headers.get("x-should-retry") if headers is not None else None
+    if header in ("true", "false"):
+        return bool(header == "true")
+    return status in (408, 409, 429) or status >= 500
 
 
 def retry_delay(client: Any, retry: int, max_retries: int, headers: Any = None) -> float:
     """Seconds to wait before retry number ``retry`` (1-based) of ``max_retries``."""
     calculate = _sdk_method(client, "_calculate_retry_timeout")
     if calculate is not None:
-        return float(calculate(max_retries - retry + 1, _Options(max_retries), headers))
-    if headers is not None:
-        for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
-            try:
-                value = float(headers.get(name)) * scale
-            except (TypeError, ValueError):
-                continue
-            if value > 0:
-                return value
+        try:
+            return float(calculate(max_retries - retry + 1, _Options(max_retries), headers))
+        except Exception:  # another signature: the documented rules below
+            pass
+    return documented_delay(retry, headers)
+
+
+def documented_delay(retry: int, headers: Any = None) -> float:
+    """The SDK's documented wait: what the API asks (``retry-after-ms``, else
+    ``retry-after`` in seconds or as an HTTP date), else ``0.5 × 2^(retry-1)`` seconds
+    capped at 8, less up to a quarter of jitter."""
+    asked = _retry_after(headers)
+    if asked is not None and asked > 0:
+        return min(asked, _LONGEST_SLEEP)
     return min(_INITIAL_DELAY * 2.0 ** (retry - 1), _MAX_DELAY) * (1 - 0.25 * random.random())
+
+
+def _retry_after(headers: Any) -> float | None:
+    if headers is None:
+        return None
+    try:
+        return float(headers.get("retry-after-ms")) / 1000
+    except (TypeError, ValueError):
+        pass
+    value = headers.get("retry-after")
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        pass
+    parsed = email.utils.parsedate_tz(value) if isinstance(value, str) else None
+    return None if parsed is None else float(email.utils.mktime_tz(parsed) - time.time())
 
 
 def response_headers(exc: BaseException) -> Any:

@@ -18,6 +18,7 @@ stream helper is used as it is.
 
 from __future__ import annotations
 
+import importlib
 import inspect
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from types import TracebackType
@@ -25,27 +26,42 @@ from typing import Any
 from urllib.parse import unquote
 
 import anthropic
-from anthropic.lib.streaming import AsyncMessageStreamManager, MessageStreamManager
+from anthropic.lib.streaming import AsyncMessageStream, AsyncMessageStreamManager, MessageStream, MessageStreamManager
 
-from ._reducer import NOTE
+from ._reducer import NOTE, SYNTHESIZED
 from ._request import stream_kwargs
 from ._wire import NOTE_HEADER
 
 Accumulate = Callable[..., Any]
+_MODULE = "anthropic.lib.streaming._messages"
+_checked: dict[int, bool] = {}
 
 
-def _sdk_accumulator() -> Accumulate | None:
-    try:
-        from anthropic.lib.streaming._messages import accumulate_event
-    except ImportError:
+def sdk_accumulator() -> Accumulate | None:
+    """The SDK's own event folder, or None on an SDK without it (renamed, moved, or
+    with another signature): the public route (``MessageStream``) is taken then.
+
+    Looked up on every request, not once at import, so the check follows the SDK
+    module as it is now; the signature is inspected once per function."""
+    import sys
+
+    module = sys.modules.get(_MODULE)
+    if module is None:
+        try:
+            module = importlib.import_module(_MODULE)
+        except ImportError:
+            return None
+    accumulate = getattr(module, "accumulate_event", None)
+    if accumulate is None:
         return None
-    try:
-        parameters = inspect.signature(accumulate_event).parameters
-    except (TypeError, ValueError):
-        return None
-    if not {"event", "current_snapshot", "json_bufs"} <= set(parameters):
-        return None
-    return accumulate_event
+    ok = _checked.get(id(accumulate))
+    if ok is None:
+        try:
+            parameters = set(inspect.signature(accumulate).parameters)
+        except (TypeError, ValueError):
+            parameters = set()
+        ok = _checked[id(accumulate)] = {"event", "current_snapshot", "json_bufs"} <= parameters
+    return accumulate if ok else None
 
 
 def _sdk_tracing() -> tuple[Callable[[Any, Any], None], Callable[[Any], None]]:
@@ -57,16 +73,18 @@ def _sdk_tracing() -> tuple[Callable[[Any, Any], None], Callable[[Any], None]]:
     return share_message_snapshot, withhold_message_snapshot
 
 
-_ACCUMULATE = _sdk_accumulator()
-
-
-def sdk_accumulator() -> Accumulate | None:
-    """The SDK's own event folder, or None on an SDK without it."""
-    return _ACCUMULATE
-
-
 _SHARE, _WITHHOLD = _sdk_tracing()
 _NOT_GIVEN: Any = anthropic.NOT_GIVEN
+
+
+def recorded_note(raw: Any) -> str:
+    """What claude_nb's own endpoint says of a recorded answer (demo mode), or "".
+
+    The endpoint says it in a response header, so that a view fed through any client
+    of it (``claude_nb.client()`` with the widget API too) can tell the answer is not
+    Claude's; the real API sends no such header."""
+    headers = getattr(getattr(raw, "response", None), "headers", None)
+    return unquote(headers.get(NOTE_HEADER, "")) if headers is not None else ""
 
 
 class _Accumulator:
@@ -97,13 +115,7 @@ class _Accumulator:
 
     @property
     def recorded_note(self) -> str:
-        """What claude_nb's own endpoint says of a recorded answer (demo mode), or "".
-
-        The endpoint says it in a response header, so that a view fed through any client
-        of it (``claude_nb.client()`` with the widget API too) can tell the answer is not
-        Claude's; the real API sends no such header."""
-        headers = getattr(getattr(self._raw, "response", None), "headers", None)
-        return unquote(headers.get(NOTE_HEADER, "")) if headers is not None else ""
+        return recorded_note(self._raw)
 
     @property
     def current_message_snapshot(self) -> anthropic.types.Message:
@@ -228,10 +240,76 @@ class AsyncRawStreamRequest:
             await self._stream.close()
 
 
-def open_stream(
-    client: anthropic.Anthropic, request: dict[str, Any], *, accumulate: Accumulate | None = _ACCUMULATE
-) -> Any:
+class HelperMessageStream:
+    """The public route: a raw stream read through the SDK's own ``MessageStream``,
+    which accumulates the Message itself; its synthesized copies are skipped. Slower
+    than ``RawMessageStream`` (it builds every copy) but needs nothing private."""
+
+    def __init__(self, raw: Any) -> None:
+        self._raw = raw
+        self._helper = MessageStream(raw, output_format=_NOT_GIVEN)
+        self._events = (e for e in self._helper if e.type not in SYNTHESIZED)
+
+    @property
+    def recorded_note(self) -> str:
+        return recorded_note(self._raw)
+
+    @property
+    def current_message_snapshot(self) -> anthropic.types.Message:
+        return self._helper.current_message_snapshot
+
+    def __iter__(self) -> Iterator[Any]:
+        return self._events
+
+    def close(self) -> None:
+        self._helper.close()
+
+
+class AsyncHelperMessageStream:
+    """The async twin of ``HelperMessageStream``."""
+
+    def __init__(self, raw: Any) -> None:
+        self._raw = raw
+        self._helper = AsyncMessageStream(raw, output_format=_NOT_GIVEN)
+
+    async def _run(self) -> AsyncIterator[Any]:
+        async for event in self._helper:
+            if event.type not in SYNTHESIZED:
+                yield event
+
+    @property
+    def recorded_note(self) -> str:
+        return recorded_note(self._raw)
+
+    @property
+    def current_message_snapshot(self) -> anthropic.types.Message:
+        return self._helper.current_message_snapshot
+
+    def __aiter__(self) -> AsyncIterator[Any]:
+        return self._run()
+
+    async def close(self) -> None:
+        await self._helper.close()
+
+
+def follow(raw: Any) -> RawMessageStream | HelperMessageStream:
+    """The events of a raw ``messages.create(stream=True)`` stream and the Message they
+    make: folded by the SDK's function where it has one, else by its public helper."""
+    accumulate = sdk_accumulator()
+    return HelperMessageStream(raw) if accumulate is None else RawMessageStream(raw, accumulate)
+
+
+def afollow(raw: Any) -> AsyncRawMessageStream | AsyncHelperMessageStream:
+    accumulate = sdk_accumulator()
+    return AsyncHelperMessageStream(raw) if accumulate is None else AsyncRawMessageStream(raw, accumulate)
+
+
+_PROBE: Any = object()
+
+
+def open_stream(client: anthropic.Anthropic, request: dict[str, Any], *, accumulate: Any = _PROBE) -> Any:
     """The not-yet-sent stream of ``request``, for ``StreamView.consume``."""
+    accumulate = sdk_accumulator() if accumulate is _PROBE else accumulate
     if accumulate is None:
         return client.messages.stream(**stream_kwargs(client.messages.stream, request))
     kwargs = stream_kwargs(client.messages.create, request)
@@ -239,19 +317,21 @@ def open_stream(
     return RawStreamRequest(lambda: client.messages.create(stream=True, **kwargs), accumulate, _NOT_GIVEN)
 
 
-def without_helper(stream: Any, *, accumulate: Accumulate | None = _ACCUMULATE) -> Any:
+def without_helper(stream: Any, *, accumulate: Any = _PROBE) -> Any:
     """The raw twin of an unopened ``messages.stream()`` manager (sync or async):
     the same request, sent when entered, without the helper's copies. Anything else
-    (an opened helper, a raw stream, a beta manager, events) is returned as it is."""
+    (an opened helper, a raw stream, a beta manager, events) is returned as it is,
+    and so is the manager when the SDK's accumulator is missing."""
+    if type(stream) not in (MessageStreamManager, AsyncMessageStreamManager):
+        return stream
+    accumulate = sdk_accumulator() if accumulate is _PROBE else accumulate
     if accumulate is None:
         return stream
     if type(stream) is MessageStreamManager:
         parts = _manager_parts(stream, "_MessageStreamManager")
         return stream if parts is None else RawStreamRequest(parts[0], accumulate, parts[1])
-    if type(stream) is AsyncMessageStreamManager:
-        parts = _manager_parts(stream, "_AsyncMessageStreamManager")
-        return stream if parts is None else AsyncRawStreamRequest(parts[0], accumulate, parts[1])
-    return stream
+    parts = _manager_parts(stream, "_AsyncMessageStreamManager")
+    return stream if parts is None else AsyncRawStreamRequest(parts[0], accumulate, parts[1])
 
 
 def _manager_parts(manager: Any, prefix: str) -> tuple[Any, Any] | None:

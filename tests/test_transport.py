@@ -270,7 +270,7 @@ def test_the_installed_sdk_offers_its_accumulator() -> None:
     """Else the magic silently falls back to the slower stream helper."""
     from claude_nb import _transport
 
-    assert _transport._ACCUMULATE is not None
+    assert _transport.sdk_accumulator() is not None
     assert isinstance(open_stream(anthropic.Anthropic(api_key="sk-test"), REQUEST), RawStreamRequest)
 
 

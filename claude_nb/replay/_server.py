@@ -21,12 +21,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import quote
 
+from .._wire import NOTE_HEADER
 from ._allowed import restrict
 from ._content import check_content, input_tokens
 from ._prompt_cache import PromptCache
 from ._rules import Rejection, check_body, check_headers
 from ._scenarios import pick_scenario
-from .._wire import NOTE_HEADER
 from ._script import Script, Step
 from ._versions import check_version
 
