@@ -96,6 +96,15 @@ def network_cause(exc: BaseException) -> BaseException:
     return exc
 
 
+def unanswered(exc: BaseException) -> bool:
+    """A request that reached the API (the connection was made) and got no answer
+    within the read timeout: waiting longer, or trying again, would make the user wait
+    several read timeouts in a row for a server that does not answer."""
+    import anthropic
+
+    return isinstance(exc, anthropic.APITimeoutError) and type(exc.__cause__).__name__ == "ReadTimeout"
+
+
 def describe_exception(exc: BaseException, *, mid_stream: bool = False) -> Described:
     """``mid_stream``: the answer had started, so a network failure broke the stream
     (its cause says how) rather than the request."""
@@ -121,8 +130,11 @@ def describe_exception(exc: BaseException, *, mid_stream: bool = False) -> Descr
         }.get(status, "Run the cell again to retry." if status in (200, 500, 529) else "")
         detail = f"{etype} ({where}): {message}\nrequest-id: {request_id}" + (f"\n{hint}" if hint else "")
         return Described(redact(summary), redact(detail))
+    if unanswered(exc):
+        text = "no answer from the API: the connection was made, but nothing came within the read timeout"
+        return Described(text, f"{text} (Claude.read_timeout). Run the cell again, or check Claude.base_url.")
     if isinstance(exc, anthropic.APITimeoutError):
-        return Described("timed out waiting for the API", "timed out waiting for the API; run the cell again")
+        return Described("timed out connecting to the API", "timed out connecting to the API; run the cell again")
     if isinstance(exc, anthropic.APIConnectionError):
         return Described("could not reach the API", f"could not reach the API: {exc.__cause__ or exc}")
     name = type(exc).__name__

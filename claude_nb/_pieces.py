@@ -103,7 +103,8 @@ def _footer_parts(state: StreamState, now: float) -> tuple[list[str], int]:
     usage = state.total_usage
     streaming = state.status in ("waiting", "streaming")
     # While a thinking block is open the footer says so, as the pane's label does.
-    parts = [state.model or "claude", "thinking" if _thinking_now(state) else state.status]
+    word = "waiting for the API" if state.status == "waiting" else state.status
+    parts = [state.model or "claude", "thinking" if _thinking_now(state) else word]
     if streaming:
         # Output tokens arrive only with message_delta at the end; count characters meanwhile.
         parts.append(f"{_n(len(state.text))} chars")
@@ -153,10 +154,30 @@ def elapsed(state: StreamState, now: float) -> float | None:
     return round(now - state.started_at, 3)
 
 
+def footer_numbers(state: StreamState) -> dict[str, int]:
+    """The footer's counts that move with every delta while the answer streams, by the
+    class of the span that shows each (``cnb-n-c``: answer characters, ``cnb-n-t``:
+    thinking characters): the live view sends these alone between changes of wording."""
+    if state.status not in ("waiting", "streaming"):
+        return {}
+    numbers = {"c": len(state.text)}
+    if state.thinking_chars:
+        numbers["t"] = state.thinking_chars
+    return numbers
+
+
+_SUFFIX = {"c": " chars", "t": " thinking chars"}
+
+
 def footer_html(state: StreamState, now: float) -> str:
-    # The status is a class: the sanitizer keeps classes, not data attributes.
+    # The status is a class: the sanitizer keeps classes, not data attributes. The
+    # moving numbers sit in spans of their own, so the page can update them alone.
     parts, at = _footer_parts(state, now)
     shown = [html.escape(p) for p in parts]
+    for key, value in footer_numbers(state).items():
+        plain = _n(value) + _SUFFIX[key]
+        if plain in parts:
+            shown[parts.index(plain)] = f'<span class="cnb-n-{key}">{_n(value)}</span>{_SUFFIX[key]}'
     if at >= 0 and elapsed(state, now) is not None:
         shown[at] = f'<span class="cnb-elapsed">{shown[at]}</span>'
     return f'<div class="cnb-footer cnb-status-{state.status}">{" · ".join(shown)}</div>'

@@ -19,7 +19,7 @@ import random
 import time
 from typing import Any
 
-from ._errors import network_cause
+from ._errors import network_cause, unanswered
 
 _INITIAL_DELAY = 0.5
 _MAX_DELAY = 8.0
@@ -66,7 +66,9 @@ def should_retry_before_stream(client: Any, exc: BaseException) -> bool:
             except Exception:  # another signature: the documented rules below
                 pass
         return documented_should_retry(exc.status_code, exc.response.headers)
-    return isinstance(exc, anthropic.APIConnectionError)
+    # A server that took the request and stayed silent for a whole read timeout is
+    # not tried again: the wait for an answer stays bounded by one read timeout.
+    return isinstance(exc, anthropic.APIConnectionError) and not unanswered(exc)
 
 
 def documented_should_retry(status: int, headers: Any) -> bool:
@@ -138,6 +140,8 @@ def failure_reason(exc: BaseException, *, mid_stream: bool = False) -> str:
         if exc.status_code == 200:
             return f"{named or kind} mid-stream"
         return named or f"HTTP {exc.status_code}"
+    if unanswered(exc):
+        return "no answer"
     if isinstance(exc, anthropic.APITimeoutError):
         return "timed out connecting"
     if isinstance(exc, anthropic.APIConnectionError):

@@ -21,7 +21,9 @@ ANSWER_MIME = "application/vnd.claude-nb.answer+json"
 CSS = files("claude_nb").joinpath("_frontend/view.css").read_text(encoding="utf-8")
 
 
-def snapshot_html(state: StreamState, answer_html: str, thinking_html: str, sanitizer: Sanitizer, now: float) -> str:
+def snapshot_html(
+    state: StreamState, answer_html: str, thinking_html: str, sanitizer: Sanitizer, now: float, *, key: str = ""
+) -> str:
     """``answer_html`` and ``thinking_html`` come from the renderer, already sanitized;
     everything else is built here and sanitized here (cleaning a long answer twice
     would cost more than the rest of the snapshot)."""
@@ -41,7 +43,8 @@ def snapshot_html(state: StreamState, answer_html: str, thinking_html: str, sani
     # The math is typeset already: the classes keep MathJax (which Jupyter runs on
     # HTML outputs) from scanning the answer, and from reading a price as a formula.
     root = "cnb jp-RenderedHTMLCommon mathjax_ignore tex2jax_ignore"
-    return f'<style>{CSS}</style><div class="{root}" data-status="{state.status}">{body}</div>'
+    named = f' data-cnb-key="{html.escape(key)}"' if key else ""
+    return f'<style>{CSS}</style><div class="{root}" data-status="{state.status}"{named}>{body}</div>'
 
 
 def snapshot_markdown(state: StreamState, now: float, *, allow_remote_images: bool = False) -> str:

@@ -10,8 +10,6 @@ notebook keeps the answer without a kernel.
 from __future__ import annotations
 
 import asyncio
-import functools
-import sys
 import threading
 import time
 import uuid
@@ -23,12 +21,11 @@ from typing import Any
 import anthropic
 import anywidget
 
-from . import _pieces, _tool_table
 from ._clock import FrameClock
 from ._errors import IncompleteStreamError, describe_exception
-from ._incremental import Frame, IncrementalMarkdown
+from ._frame_builder import FrameBuilder
 from ._markdown import shared_renderer
-from ._patch import PanePatcher
+from ._partial import message_from
 from ._reducer import (
     NOTE,
     NOTICE,
@@ -44,6 +41,7 @@ from ._reducer import (
     reduce_event,
 )
 from ._static import ANSWER_MIME, snapshot_html, snapshot_markdown, snapshot_text
+from ._terminal import TerminalEcho
 from ._transport import without_helper
 
 _FRONTEND = Path(__file__).parent / "_frontend"
@@ -74,26 +72,15 @@ class StreamView(anywidget.AnyWidget):
         self._lock = threading.RLock()
         self._state = StreamState(model=model)
         self._renderer = shared_renderer(allow_remote_images=allow_remote_images)
-        self._answer = IncrementalMarkdown(self._renderer)
-        self._thinking = IncrementalMarkdown(self._renderer)
-        self._answer_patch = PanePatcher()
-        self._thinking_patch = PanePatcher()
-        self._sent: dict[str, Any] = {}
-        self._blocks_signature: tuple[int, ...] = ()
-        self._block_pieces: dict[str, str] = {}
-        self._seq = -1
+        self._frames = FrameBuilder(self._renderer)
         self._flushed_version = -1
         self._message: anthropic.types.Message | None = None
         self._display_id = "cnb-" + uuid.uuid4().hex
         self._displayed = False
         self._ended = False
         self._ending = False
-        self._echo = echo
-        self._echo_thinking_said = False
-        self._pending_since: float | None = None
+        self._echo = TerminalEcho() if echo else None
         self._text_shown = False
-        self._stats: dict[str, float] = {"max_staleness": 0.0, "frames": 0}
-        """Measured by the benchmark: the longest a change waited to be sent, frames sent."""
         self._clock = FrameClock(frame_interval, self._flush)
         self.on_msg(self._on_frontend_msg)
 
@@ -144,16 +131,17 @@ class StreamView(anywidget.AnyWidget):
     def state(self) -> StreamState:
         return self._state
 
-    def to_html(self) -> str:
-        """A self-contained static HTML snapshot of what the view shows."""
+    def to_html(self, *, key: str = "") -> str:
+        """A self-contained static HTML snapshot of what the view shows (``key``: the
+        display it replaces, named so the page can tell it has the answer)."""
         with self._lock:
             now = time.monotonic()
             if self._ended:
-                answer, thinking = self._answer_patch.html, self._thinking_patch.html
+                answer, thinking = self._frames.answer.html, self._frames.thinking.html
             else:
                 answer = self._renderer.render(self._state.text)
                 thinking = self._renderer.render(self._state.thinking)
-            return snapshot_html(self._state, answer, thinking, self._renderer.sanitizer, now)
+            return snapshot_html(self._state, answer, thinking, self._renderer.sanitizer, now, key=key)
 
     def to_markdown(self) -> str:
         with self._lock:
@@ -166,24 +154,18 @@ class StreamView(anywidget.AnyWidget):
 
     def _static_bundle(self) -> dict[str, Any]:
         with self._lock:
-            return self._bundle_locked()
-
-    def _bundle_locked(self) -> dict[str, Any]:
-        now = time.monotonic()
-        return {
-            ANSWER_MIME: {"key": self._display_id},
-            "text/html": self.to_html(),
-            "text/markdown": snapshot_markdown(
-                self._state, now, allow_remote_images=self._renderer.allow_remote_images
-            ),
-            "text/plain": snapshot_text(self._state, now),
-        }
+            return {
+                ANSWER_MIME: {"key": self._display_id},
+                "text/html": self.to_html(key=self._display_id),
+                "text/markdown": self.to_markdown(),
+                "text/plain": snapshot_text(self._state, time.monotonic()),
+            }
 
     # -- display -------------------------------------------------------------------------
     def _ipython_display_(self) -> None:
         from IPython.display import display
 
-        if self._ended or self._echo:
+        if self._ended or self._echo is not None:
             display(self._static_bundle(), raw=True)
             return
         bundle = self._repr_mimebundle_()
@@ -212,14 +194,11 @@ class StreamView(anywidget.AnyWidget):
                 return
             now = time.monotonic()
             state = self._state
-            before = state.version
             reduce_event(state, event, now, kind)
-            if self._pending_since is None and state.version != before:
-                self._pending_since = now
-            if self._echo:
-                self._echo_event(kind, event)
+            if self._echo is not None:
+                self._echo.event(kind, event, state)
             if kind == "message_stop" and self._message is None:
-                self._message = _message_from(event, self._state)
+                self._message = message_from(event, self._state)
             ended = self._state.status in ("done", "error")
         if ended:
             self._end()
@@ -333,113 +312,31 @@ class StreamView(anywidget.AnyWidget):
             if self._state.status not in ("error", "stopped"):
                 fail(self._state, reason, time.monotonic(), stopped=stopped)
         if self._message is None and self._state.blocks:
-            self._message = _message_from({}, self._state)
+            self._message = message_from({}, self._state)
         self._end()
 
-    # -- echo (no widget frontend) ---------------------------------------------------------
-    def _echo_event(self, kind: Any, event: Any) -> None:
-        if kind == NOTICE and field_of(event, "text"):
-            sys.stdout.write(f"\n[{field_of(event, 'text')}]\n")
-            sys.stdout.flush()
-        elif kind == "content_block_delta":
-            delta = field_of(event, "delta")
-            if field_of(delta, "type") == "text_delta":
-                sys.stdout.write(field_of(delta, "text", ""))
-                sys.stdout.flush()
-            elif field_of(delta, "type") == "thinking_delta" and not self._echo_thinking_said:
-                self._echo_thinking_said = True
-                sys.stdout.write("[thinking…]\n")
-        elif kind == "content_block_stop":
-            block = self._state.blocks[-1] if self._state.blocks else None
-            if block is not None and block.type in ("tool_use", "server_tool_use"):
-                sys.stdout.write(f"\n[tool call {block.data.get('name')} {block.input}]\n")
-        elif kind == TOOL and field_of(event, "content") is not None:
-            content = str(field_of(event, "content"))
-            preview = content if len(content) <= 200 else content[:199] + "…"
-            sys.stdout.write(f"[{field_of(event, 'status')}: {preview}]\n")
-            sys.stdout.flush()
-
     # -- frames ------------------------------------------------------------------------------
-    def _frame_message(self, *, reset: bool, final: bool = False) -> dict[str, Any] | None:
-        state = self._state
-        now = time.monotonic()
-        msg: dict[str, Any] = {}
-        if self._ended:
-            # Only a sync reaches an ended view: the patchers hold all it shows.
-            a_frame = t_frame = None
-        elif final:
-            a_frame = self._answer.finish(state.text)
-            t_frame = self._thinking.finish(state.thinking)
-        else:
-            a_frame = self._answer.update(state.text)
-            t_frame = self._thinking.update(state.thinking) if state.thinking_chars else Frame()
-        for key, patcher, frame in (("a", self._answer_patch, a_frame), ("th", self._thinking_patch, t_frame)):
-            patch = patcher.patch(frame) if frame is not None else None
-            if reset:
-                msg[key] = patcher.snapshot()
-            elif patch is not None:
-                msg[key] = patch
-        # Tool table, sources and unknown blocks change only when a block closes or a
-        # citation arrives: rebuild (and sanitize) them then, not on every frame.
-        signature = (
-            len(state.blocks),
-            sum(b.closed for b in state.blocks),
-            len(state.citations),
-            state.tools_version,
-        )
-        if signature != self._blocks_signature:
-            self._blocks_signature = signature
-            self._block_pieces = {
-                "tools": self._renderer.sanitizer.clean(_tool_table.tools_html(state)),
-                "rd": _pieces.redacted_html(state),
-                "extra": self._renderer.sanitizer.clean(_pieces.extra_html(state)),
-            }
-        pieces: dict[str, Any] = {
-            "tl": _pieces.thinking_label(state, now) if _pieces.has_thinking(state) else "",
-            "tk": any(b.type == "thinking" and not b.closed for b in state.blocks) and state.status == "streaming",
-            **self._block_pieces,
-            "st": state.status,
-        }
-        # The footer rides on every frame, so its counts never lag the text it sits
-        # under; the page ticks its elapsed time on between frames (``el``).
-        pieces["foot"] = self._renderer.sanitizer.clean(_pieces.footer_html(state, now))
-        pieces["el"] = _pieces.elapsed(state, now)
-        for key, value in pieces.items():
-            if reset or self._sent.get(key) != value:
-                msg[key] = value
-                self._sent[key] = value
-        if not msg and not reset and not final:
-            return None
-        self._seq += 1
-        msg["seq"] = self._seq
-        if reset:
-            msg["reset"] = True
-        if final:
-            # The page hands the view's DOM to the static bundle naming the same key.
-            msg["key"] = self._display_id
-        return msg
-
     def _flush(self, *, final: bool = False) -> None:
         with self._lock:
             if self._state.version == self._flushed_version and not final:
                 return
             self._flushed_version = self._state.version
-            msg = self._frame_message(reset=False, final=final)
-            if msg is not None and not self._echo:
-                self.send(msg)
-            if self._pending_since is not None:
-                stale = time.monotonic() - self._pending_since
-                self._stats["max_staleness"] = max(self._stats["max_staleness"], stale)
-                self._pending_since = None
-            self._stats["frames"] += 1
+            if self._echo is None:
+                msg = self._frames.build(self._state, time.monotonic(), final=final, key=self._display_id)
+                if msg is not None:
+                    self.send(msg)
 
     def _on_frontend_msg(self, _widget: Any, content: Any, _buffers: Any) -> None:
         kind = content.get("type") if isinstance(content, dict) else None
         if kind == "sync":
             with self._lock:
-                msg = self._frame_message(reset=True)
+                msg = self._frames.build(self._state, time.monotonic(), reset=True, key=self._display_id)
                 if msg is not None:
                     self.send(msg)
+        elif kind == "bundle" and self._ended:
+            # A page that never got the static answer (reloaded mid-stream) puts it in
+            # place of the widget's output itself (claude_nb's page extension).
+            self.send({"type": "bundle", "model": self.model_id, "data": self._static_bundle()})
         elif kind == "release" and self._ended:
             self._release()
 
@@ -450,8 +347,7 @@ class StreamView(anywidget.AnyWidget):
         Its ``Layout`` (every DOM widget gets one, with a comm of its own) goes too:
         closing a widget leaves its children open, one more per answer for good."""
         with self._lock:
-            self._answer_patch.release()
-            self._thinking_patch.release()
+            self._frames.release()
         self.layout.close()
         self.close()
 
@@ -465,11 +361,9 @@ class StreamView(anywidget.AnyWidget):
         with self._lock:
             self._flush(final=True)
             self._ended = True
-            # What the view shows now lives in the patchers; the renderers' copy goes.
-            self._answer = self._thinking = _settled()
-        if self._echo:
-            sys.stdout.write("\n" + _pieces.footer_text(self._state, time.monotonic()) + "\n")
-            sys.stdout.flush()
+            self._frames.end()
+        if self._echo is not None:
+            self._echo.end(self._state, time.monotonic())
             return
         if self._displayed:
             from IPython.display import update_display
@@ -480,12 +374,6 @@ class StreamView(anywidget.AnyWidget):
             # only; it restores the widget once the kernel is free and syncs to the
             # final state instead of showing an empty output.
             update_display(self._static_bundle(), display_id=self._display_id, raw=True)
-
-
-@functools.lru_cache(maxsize=1)
-def _settled() -> IncrementalMarkdown:
-    """The renderer state of every ended view: empty, shared, never updated again."""
-    return IncrementalMarkdown(shared_renderer())
 
 
 async def _aclose(stream: Any) -> None:
@@ -509,34 +397,3 @@ def _final_message(stream: Any, view: StreamView) -> anthropic.types.Message | N
     if get is None:
         return view.message
     return get()  # type: ignore[no-any-return]
-
-
-def _message_from(event: Any, state: StreamState) -> anthropic.types.Message:
-    """The Message for events fed by hand: the SDK's own when the event carries it."""
-    carried = field_of(event, "message")
-    if carried is not None and not isinstance(carried, dict):
-        return carried  # type: ignore[no-any-return]
-    content: list[dict[str, Any]] = []
-    for block in state.blocks:
-        if block.type == "text":
-            content.append({"type": "text", "text": block.content, "citations": block.citations or None})
-        elif block.type == "thinking":
-            content.append({"type": "thinking", "thinking": block.content, "signature": block.signature})
-        elif block.type in ("tool_use", "server_tool_use"):
-            content.append({**{k: v for k, v in block.data.items() if k != "_deltas"}, "input": block.input or {}})
-        else:
-            content.append({k: v for k, v in block.data.items() if k != "_deltas"})
-    data = {
-        "id": state.message_id or "msg_unknown",
-        "type": "message",
-        "role": "assistant",
-        "model": state.model,
-        "content": content,
-        "stop_reason": state.stop_reason,
-        "stop_sequence": None,
-        "usage": {"input_tokens": 0, "output_tokens": 0, **as_plain(state.usage)},
-    }
-    try:
-        return anthropic.types.Message.model_validate(data)
-    except Exception:
-        return anthropic.types.Message.model_construct(None, **data)

@@ -230,8 +230,14 @@ NOTEBOOKS: dict[str, list[tuple[str, str]]] = {
             + DEMO_NOTE,
         ),
         ("code", FIRST),
-        ("code", "%%claude --record cassettes/interest.jsonl -o recorded\nExplain compound interest with a table."),
-        ("code", "print(open('cassettes/interest.jsonl').read()[:400])"),
+        (
+            "md",
+            "Recordings go to a folder of their own here, so running this notebook changes none of its files "
+            "(`{tapes}` in a magic's line is the variable's value, as in any IPython magic).",
+        ),
+        ("code", "import pathlib, tempfile\ntapes = pathlib.Path(tempfile.mkdtemp(prefix='claude-nb-tapes-'))"),
+        ("code", "%%claude --record {tapes}/interest.jsonl -o recorded\nExplain compound interest with a table."),
+        ("code", "print((tapes / 'interest.jsonl').read_text()[:400])"),
         (
             "md",
             "Played back, the request is built and checked as live (it goes to an in-process endpoint that "
@@ -240,20 +246,29 @@ NOTEBOOKS: dict[str, list[tuple[str, str]]] = {
         ),
         (
             "code",
-            "%%claude --new --replay cassettes/interest.jsonl -o replayed\nExplain compound interest with a table.",
+            "%%claude --new --replay {tapes}/interest.jsonl -o replayed\nExplain compound interest with a table.",
         ),
         ("code", "assert replayed.content == recorded.content\nprint('same content blocks:', len(replayed.content))"),
+        (
+            "md",
+            "A cassette committed with the notebook plays in any clone, with no key: `cassettes/interest.jsonl` "
+            "was recorded the same way.",
+        ),
+        (
+            "code",
+            "%%claude --new --replay cassettes/interest.jsonl -o committed\nExplain compound interest with a table.",
+        ),
         (
             "md",
             "## A whole notebook\n\n`%claude record DIR` records every `%%claude` cell after it, one cassette per "
             "cell (named by cell id, or by order); `%claude replay DIR` plays them back. Commit the folder with "
             "the notebook, and anyone — CI, a reviewer, Binder — re-runs it exactly.",
         ),
-        ("code", "%claude record cassettes/run"),
+        ("code", "%claude record {tapes}/run"),
         ("code", "%%claude --new\nThink it through: plan a forecast of daily prices."),
-        ("code", "%claude record off\n%claude replay cassettes/run"),
+        ("code", "%claude record off\n%claude replay {tapes}/run"),
         ("code", "%%claude --new\nThink it through: plan a forecast of daily prices."),
-        ("code", "%claude replay off\nimport os\nsorted(os.listdir('cassettes/run'))"),
+        ("code", "%claude replay off\nsorted(p.name for p in (tapes / 'run').iterdir())"),
     ],
     "context": [
         (

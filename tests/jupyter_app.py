@@ -110,8 +110,11 @@ class JupyterApp:
         raise TimeoutError(f"jupyter {self.app} did not start")
 
     def url(self, notebook: str) -> str:
-        path = f"/lab/tree/{notebook}" if self.app == "lab" else f"/notebooks/{notebook}"
-        return f"{self.base}{path}?token={self.token}"
+        """The notebook's page; in JupyterLab with a fresh workspace (``reset``), so a
+        page does not reopen the notebooks of earlier pages on the same server."""
+        if self.app == "lab":
+            return f"{self.base}/lab/tree/{notebook}?reset&token={self.token}"
+        return f"{self.base}/notebooks/{notebook}?token={self.token}"
 
     def shutdown_kernels(self) -> None:
         for kernel in self.api("/api/kernels"):

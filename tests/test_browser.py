@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -56,12 +57,30 @@ def write_notebook(path: Path) -> None:
     nbformat.write(nb, path)
 
 
+@dataclass
+class Browser:
+    """One JupyterLab (with claude_nb's page extension) and one Chromium for every test
+    of the session: each test opens its own notebook in a new page, and its kernel is
+    shut down after it. Starting both per test cost more than most tests themselves."""
+
+    root: Path
+    lab: JupyterApp
+    context: Any
+    env: dict[str, str]
+
+
 @pytest.fixture(scope="module")
-def workdir() -> Iterator[Path]:
+def browser(replay: ReplayServer) -> Iterator[Browser]:
     with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as tmp:
         root = Path(tmp) / "root"
         root.mkdir()
-        yield root
+        env = kernel_env(replay)
+        lab = JupyterApp("lab", root, env)
+        try:
+            with browser_context(Path(tmp) / "profile") as context:
+                yield Browser(root, lab, context, env)
+        finally:
+            lab.stop()
 
 
 def _screenshot(page: Any, name: str) -> None:
@@ -70,31 +89,44 @@ def _screenshot(page: Any, name: str) -> None:
 
 
 @contextmanager
+def opened(browser: Browser, app: JupyterApp, name: str, request: pytest.FixtureRequest) -> Iterator[Any]:
+    """A new page on ``name`` in ``app`` with its kernel idle; its kernels are shut down
+    after. A failure leaves a screenshot in test-artifacts."""
+    page = browser.context.new_page()
+    page.__cnb_app = app.app  # type: ignore[attr-defined]
+    try:
+        page.goto(app.url(name))
+        wait_kernel_idle(app, page)
+        yield page
+    except Exception:
+        _screenshot(page, f"FAILED-{request.node.name}.png")
+        raise
+    finally:
+        page.close()
+        app.shutdown_kernels()
+
+
+@contextmanager
 def one_off_notebook(
-    replay: ReplayServer, request: pytest.FixtureRequest, name: str, cells: list[str], *, disabled: tuple[str, ...] = ()
+    browser: Browser, request: pytest.FixtureRequest, name: str, cells: list[str], *, disabled: tuple[str, ...] = ()
 ) -> Iterator[tuple[Path, Any]]:
-    """A notebook of ``cells`` in a fresh JupyterLab, its page open with the kernel idle;
-    yields (its folder, the page). A failure leaves a screenshot in test-artifacts."""
-    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as tmp:
-        root = Path(tmp) / "root"
-        root.mkdir()
+    """A notebook of ``cells``, its page open with the kernel idle: in the shared
+    JupyterLab, or in one of its own when extensions are ``disabled``. Yields (its
+    folder, the page)."""
+    with ExitStack() as stack:
+        root, app = browser.root, browser.lab
+        if disabled:
+            tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(ignore_cleanup_errors=True)))
+            root = tmp / "root"
+            root.mkdir()
+            app = JupyterApp("lab", root, browser.env, disabled=disabled)
+            stack.callback(app.stop)
         nb = nbformat.v4.new_notebook()
         nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
         nb.cells = [nbformat.v4.new_code_cell(c) for c in cells]
         nbformat.write(nb, root / f"{name}.ipynb")
-        app = JupyterApp("lab", root, kernel_env(replay), disabled=disabled)
-        try:
-            with browser_context(root.parent / f"profile-{name}") as context:
-                page = context.new_page()
-                try:
-                    page.goto(app.url(f"{name}.ipynb"))
-                    wait_kernel_idle(app, page)
-                    yield root, page
-                except Exception:
-                    _screenshot(page, f"FAILED-{request.node.name}.png")
-                    raise
-        finally:
-            app.stop()
+        page = stack.enter_context(opened(browser, app, f"{name}.ipynb", request))
+        yield root, page
 
 
 def _stream_and_check(page: Any) -> None:
@@ -131,31 +163,26 @@ def _stream_and_check(page: Any) -> None:
 
 @pytest.mark.parametrize("app_name", ["lab", "notebook"])
 def test_streams_live_then_leaves_a_static_answer(
-    app_name: str, replay: ReplayServer, workdir: Path, request: pytest.FixtureRequest
+    app_name: str, browser: Browser, request: pytest.FixtureRequest
 ) -> None:
-    name = f"stream-{app_name}.ipynb"
-    write_notebook(workdir / name)
-    # Notebook 7 runs in the dark theme so both themes are seen (and screenshotted).
-    theme = "JupyterLab Dark" if app_name == "notebook" else None
-    app = JupyterApp(app_name, workdir, kernel_env(replay), theme=theme)
-    try:
-        with browser_context(workdir.parent / f"profile-{app_name}") as context:
-            page = context.new_page()
-            page.__cnb_app = app_name  # type: ignore[attr-defined]
-            errors: list[str] = []
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            try:
-                _run_save_reopen(app, page, workdir / name, errors)
-            except Exception:
-                _screenshot(page, f"FAILED-{request.node.name}.png")
-                raise
-    finally:
-        app.stop()
+    with ExitStack() as stack:
+        app, root = browser.lab, browser.root
+        if app_name == "notebook":
+            # Notebook 7 runs in the dark theme so both themes are seen (and screenshotted).
+            tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(ignore_cleanup_errors=True)))
+            root = tmp / "root"
+            root.mkdir()
+            app = JupyterApp("notebook", root, browser.env, theme="JupyterLab Dark")
+            stack.callback(app.stop)
+        name = f"stream-{app_name}.ipynb"
+        write_notebook(root / name)
+        page = stack.enter_context(opened(browser, app, name, request))
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        _run_save_reopen(app, page, root / name, errors)
 
 
 def _run_save_reopen(app: JupyterApp, page: Any, path: Path, errors: list[str]) -> None:
-    page.goto(app.url(path.name))
-    wait_kernel_idle(app, page)
     _stream_and_check(page)
     page.keyboard.press("Control+s")
     saved = _wait_saved(path)
@@ -195,66 +222,45 @@ def _static_output(nb: dict[str, Any]) -> str:
     return ""
 
 
-def test_hostile_answer_runs_nothing_and_fetches_nothing(replay: ReplayServer, request: pytest.FixtureRequest) -> None:
-    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as tmp:
-        root = Path(tmp) / "root"
-        root.mkdir()
-        _hostile(replay, root, request)
-
-
-def _hostile(replay: ReplayServer, workdir: Path, request: pytest.FixtureRequest) -> None:
+def test_hostile_answer_runs_nothing_and_fetches_nothing(
+    browser: Browser, replay: ReplayServer, request: pytest.FixtureRequest
+) -> None:
     from claude_nb.replay import message_script
 
     from .hostile import MARKDOWN_SPECIFIC, RAW_TAGS, REMOTE_IMAGES, URLS
 
     links = [f"[link{i}]({url})" for i, url in enumerate(URLS)]
     answer = "\n\n".join(RAW_TAGS + REMOTE_IMAGES + MARKDOWN_SPECIFIC + links)
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nb.cells = [
-        nbformat.v4.new_code_cell("import claude_nb"),
-        nbformat.v4.new_code_cell(
-            "claude_nb.stream('hostile', max_tokens=3000, thinking={'type': 'enabled', 'budget_tokens': 1024},"
-            " tools=[{'name': 't', 'input_schema': {'type': 'object'}}])"
-        ),
+    cells = [
+        "import claude_nb",
+        "claude_nb.stream('hostile', max_tokens=3000, thinking={'type': 'enabled', 'budget_tokens': 1024},"
+        " tools=[{'name': 't', 'input_schema': {'type': 'object'}}])",
     ]
-    nbformat.write(nb, workdir / "hostile.ipynb")
-    app = JupyterApp("lab", workdir, kernel_env(replay))
-    try:
-        with browser_context(workdir.parent / "profile-hostile") as context:
-            hosts: set[str] = set()
-            context.on("request", lambda r: hosts.add(r.url.split("/")[2] if "://" in r.url else r.url[:30]))
-            page = context.new_page()
-            try:
-                page.goto(app.url("hostile.ipynb"))
-                wait_kernel_idle(app, page)
-                replay.queue(
-                    message_script(
-                        [
-                            {"type": "thinking", "thinking": answer},
-                            {"type": "text", "text": answer},
-                            {"type": "tool_use", "id": "toolu_x", "name": "t", "input": {"p": RAW_TAGS}},
-                        ],
-                        chunk=40,
-                        stop_reason="tool_use",
-                    )
-                )
-                run_all_cells(page)
-                page.wait_for_selector('.jp-OutputArea .cnb[data-status="done"]', timeout=60_000)
-                page.wait_for_function("() => !document.querySelector('.jp-OutputArea .cnb-live-root')")
-                page.locator(".jp-OutputArea details.cnb-thinking summary").click()
-                page.wait_for_timeout(1000)
-                assert page.evaluate("typeof window.__pwned") == "undefined"
-                assert "onerror=window.__pwned=1" in page.locator(".jp-OutputArea .cnb-answer").inner_text()
-                assert page.locator(".jp-OutputArea .cnb-image-blocked").count() >= len(REMOTE_IMAGES) - 2
-                _screenshot(page, "lab-hostile.png")
-                others = {h for h in hosts if not h.startswith("127.0.0.1")}
-                assert not others, f"the page contacted other hosts: {others}"
-            except Exception:
-                _screenshot(page, f"FAILED-{request.node.name}.png")
-                raise
-    finally:
-        app.stop()
+    with one_off_notebook(browser, request, "hostile", cells) as (_root, page):
+        hosts: set[str] = set()
+        page.on("request", lambda r: hosts.add(r.url.split("/")[2] if "://" in r.url else r.url[:30]))
+        replay.queue(
+            message_script(
+                [
+                    {"type": "thinking", "thinking": answer},
+                    {"type": "text", "text": answer},
+                    {"type": "tool_use", "id": "toolu_x", "name": "t", "input": {"p": RAW_TAGS}},
+                ],
+                chunk=40,
+                stop_reason="tool_use",
+            )
+        )
+        run_all_cells(page)
+        page.wait_for_selector('.jp-OutputArea .cnb[data-status="done"]', timeout=60_000)
+        page.wait_for_function("() => !document.querySelector('.jp-OutputArea .cnb-live-root')")
+        page.locator(".jp-OutputArea details.cnb-thinking summary").click()
+        page.wait_for_timeout(1000)
+        assert page.evaluate("typeof window.__pwned") == "undefined"
+        assert "onerror=window.__pwned=1" in page.locator(".jp-OutputArea .cnb-answer").inner_text()
+        assert page.locator(".jp-OutputArea .cnb-image-blocked").count() >= len(REMOTE_IMAGES) - 2
+        _screenshot(page, "lab-hostile.png")
+        others = {h for h in hosts if not h.startswith("127.0.0.1")}
+        assert not others, f"the page contacted other hosts: {others}"
 
 
 RELOADED_ANSWER = """() => {
@@ -266,7 +272,7 @@ RELOADED_ANSWER = """() => {
 
 @pytest.mark.parametrize("how", ["async", "magic"])
 def test_page_reloaded_mid_stream_shows_the_answer(
-    how: str, replay: ReplayServer, request: pytest.FixtureRequest
+    how: str, browser: Browser, replay: ReplayServer, request: pytest.FixtureRequest
 ) -> None:
     """A page reloaded (after a save) while Claude answers: with an async stream it
     picks the stream up live; with the blocking magic it shows the final answer once
@@ -284,7 +290,7 @@ def test_page_reloaded_mid_stream_shows_the_answer(
         ]
     else:
         cells = ["%load_ext claude_nb", "%%claude\nreload"]
-    with one_off_notebook(replay, request, "reload", cells) as (root, page):
+    with one_off_notebook(browser, request, "reload", cells) as (root, page):
         replay.queue(message_script([{"type": "text", "text": "\n\n".join(paragraphs)}], pace=0.03))
         run_all_cells(page)
         page.wait_for_selector(".jp-OutputArea .cnb-live-root .cnb-answer p", timeout=30_000)
@@ -333,17 +339,19 @@ GAP_CELLS = [
     "for event in events[:half]:\n"
     "    view.feed(event)\n"
     "view._flush()\n"
-    "view._seq += 1  # this frame never reaches the page\n"
+    "view._frames._seq += 1  # this frame never reaches the page\n"
     "for event in events[half:-2]:\n"
     "    view.feed(event)\n"
     "view._flush()",
 ]
 
 
-def test_a_lost_message_is_noticed_and_repaired_by_a_sync(replay: ReplayServer, request: pytest.FixtureRequest) -> None:
+def test_a_lost_message_is_noticed_and_repaired_by_a_sync(
+    browser: Browser, replay: ReplayServer, request: pytest.FixtureRequest
+) -> None:
     """The page checks every message's sequence number: after a gap it ignores what
     it cannot place, asks the kernel for the whole state and shows it exactly."""
-    with one_off_notebook(replay, request, "gap", GAP_CELLS) as (_root, page):
+    with one_off_notebook(browser, request, "gap", GAP_CELLS) as (_root, page):
         try:
             run_all_cells(page)
             page.wait_for_function(
@@ -378,13 +386,13 @@ TOOL_CELLS = [
 
 
 def test_a_tool_call_shows_pending_then_running_then_its_result(
-    replay: ReplayServer, request: pytest.FixtureRequest
+    browser: Browser, replay: ReplayServer, request: pytest.FixtureRequest
 ) -> None:
     """The whole loop as the user sees it: the row appears while the call streams, says
     it runs while the notebook's function runs, then shows the result; the answer goes on."""
     from claude_nb.replay._tool_scenarios import call_tool
 
-    with one_off_notebook(replay, request, "tools", TOOL_CELLS) as (_root, page):
+    with one_off_notebook(browser, request, "tools", TOOL_CELLS) as (_root, page):
         page.evaluate(TOOL_ROWS)
         schema = {"properties": {"suite": {"type": "string"}}, "required": ["suite"]}
         first = {"model": "m", "tools": [{"name": "run_tests", "input_schema": schema}]}
@@ -412,12 +420,14 @@ PAUSED = """() => {
 }"""
 
 
-def test_math_code_and_a_clock_that_ticks_through_silence(replay: ReplayServer, request: pytest.FixtureRequest) -> None:
+def test_math_code_and_a_clock_that_ticks_through_silence(
+    browser: Browser, replay: ReplayServer, request: pytest.FixtureRequest
+) -> None:
     """While it streams: typeset math, a copy button on the finished code block that
     copies the code, code lines that scroll, and an elapsed time that counts on during
     a silence with no message from the kernel. At the end: a static answer with the
     math, and table cells aligned left as the markdown says."""
-    with one_off_notebook(replay, request, "math", MATH_CELLS) as (_root, page):
+    with one_off_notebook(browser, request, "math", MATH_CELLS) as (_root, page):
         page.context.grant_permissions(["clipboard-read", "clipboard-write"])
         run_all_cells(page)
         page.wait_for_function(PAUSED, timeout=60_000)
@@ -504,11 +514,13 @@ def _assert_in_order(text: str, count: int) -> None:
     assert order == sorted(order)
 
 
-def test_a_burst_is_drawn_over_several_frames_in_order(replay: ReplayServer, request: pytest.FixtureRequest) -> None:
+def test_a_burst_is_drawn_over_several_frames_in_order(
+    browser: Browser, replay: ReplayServer, request: pytest.FixtureRequest
+) -> None:
     """Three hundred finished blocks in one message reach the page a frame's budget at
     a time, never all in one long task; in order, complete, and with the open block
     shown only after every finished one (the answer never has a gap)."""
-    with one_off_notebook(replay, request, "burst", BURST_CELLS) as (_root, page):
+    with one_off_notebook(browser, request, "burst", BURST_CELLS) as (_root, page):
         page.evaluate(FRAMES)
         run_all_cells(page)
         frames = _burst_frames(page, timeout=60_000)
@@ -529,11 +541,13 @@ BUSY_FRAMES = """() => {
 }"""
 
 
-def test_a_slow_page_takes_a_burst_in_smaller_frames(replay: ReplayServer, request: pytest.FixtureRequest) -> None:
+def test_a_slow_page_takes_a_burst_in_smaller_frames(
+    browser: Browser, replay: ReplayServer, request: pytest.FixtureRequest
+) -> None:
     """On a page whose frames run long (a slow machine, a busy page: here a script that
     keeps every frame at 60 ms), the frame's budget shrinks to what fits, so the same
     burst goes in over many more, smaller frames; still in order and complete."""
-    with one_off_notebook(replay, request, "burst-slow", BURST_CELLS) as (_root, page):
+    with one_off_notebook(browser, request, "burst-slow", BURST_CELLS) as (_root, page):
         page.evaluate(FRAMES)
         page.evaluate(BUSY_FRAMES)
         run_all_cells(page)
@@ -571,24 +585,24 @@ def _run_until_released(page: Any) -> str:
 
 
 def test_the_page_that_watched_never_asks_again_and_lets_the_view_go(
-    replay: ReplayServer, request: pytest.FixtureRequest
+    browser: Browser, replay: ReplayServer, request: pytest.FixtureRequest
 ) -> None:
     """The page that ran the cell has every frame: it never asks for the state (which
     would send the whole answer once more), and once the static answer has replaced
     the widget it tells the kernel, which closes the view's comm."""
-    with one_off_notebook(replay, request, "release", RELEASE_CELLS) as (_root, page):
+    with one_off_notebook(browser, request, "release", RELEASE_CELLS) as (_root, page):
         printed = _run_until_released(page)
         assert "released=True asked=['release']" in printed, printed
         assert page.locator(".jp-OutputArea .cnb:not(.cnb-live-root) math").count() == 4
 
 
 def test_without_the_page_extension_the_static_answer_is_jupyters_own_html(
-    replay: ReplayServer, request: pytest.FixtureRequest
+    browser: Browser, replay: ReplayServer, request: pytest.FixtureRequest
 ) -> None:
     """A page without claude_nb's extension (disabled, or never installed) shows the
     static answer's text/html as JupyterLab shows any HTML output, and still lets the
     view go; the live view hands its DOM to nobody (no page-wide shelf exists)."""
-    with one_off_notebook(replay, request, "stock", RELEASE_CELLS, disabled=("claude-nb",)) as (_root, page):
+    with one_off_notebook(browser, request, "stock", RELEASE_CELLS, disabled=("claude-nb",)) as (_root, page):
         printed = _run_until_released(page)
         assert page.locator('.jp-OutputArea-output[data-mime-type="text/html"] .cnb math').count() == 4
         assert page.locator(".cnb-answer-output").count() == 0
@@ -618,12 +632,12 @@ HELD = """() => {
 
 
 def test_the_page_that_watched_a_long_answer_lays_out_only_what_is_on_screen_at_the_end(
-    replay: ReplayServer, request: pytest.FixtureRequest
+    browser: Browser, replay: ReplayServer, request: pytest.FixtureRequest
 ) -> None:
     """At the end the page keeps the live view's blocks: those on screen stay laid out,
     the rest wait (display: none) behind spacers of the height they had, and come back
     a few per frame; the answer keeps its height and ends whole and in order."""
-    with one_off_notebook(replay, request, "long", LONG_ANSWER_CELLS) as (_root, page):
+    with one_off_notebook(browser, request, "long", LONG_ANSWER_CELLS) as (_root, page):
         page.evaluate(HELD)
         run_all_cells(page)
         live = page.locator(".jp-OutputArea .cnb-live-root .cnb-answer")

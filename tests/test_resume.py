@@ -116,15 +116,42 @@ def test_failing_every_time_ends_in_error_with_the_partial_kept(server: ReplaySe
 
 
 def test_a_silent_stream_gives_up_within_the_bound(server: ReplayServer) -> None:
-    start = time.monotonic()
-    view, error, sent = _run(server, "replay:stall go", read=1.0, sleep=time.sleep)
-    assert time.monotonic() - start < 20
+    start, waits = time.monotonic(), []
+    view, error, sent = _run(server, "replay:stall go", read=0.5, sleep=waits.append)
+    assert time.monotonic() - start < 10 and len(waits) == 3 and sum(waits) < 8
     # The HTTP library's ReadTimeout: as it is (SDK < 2.17) or as the cause of the
     # SDK's APITimeoutError (2.17 on); either way the view says the stream stalled.
     assert type(network_cause(error)).__name__ == "ReadTimeout" and len(sent) == 4
     assert isinstance(error, anthropic.APITimeoutError) or type(error).__name__ == "ReadTimeout"
     assert view.status == "error" and view.text == PARTIAL
     assert "stalled longer than the read timeout" in (view.error or "")
+
+
+def test_a_server_that_never_answers_is_given_up_on_after_one_read_timeout(server: ReplayServer) -> None:
+    """It took the request and sent nothing, not even headers: trying again would make
+    the user wait a read timeout more each time. The footer says no answer came."""
+    server.queue(*[Script(silent=30, steps=message_script([{"type": "text", "text": "late"}]).steps)] * 3)
+    start, waits = time.monotonic(), []
+    view, error, sent = _run(server, "replay:rich hi", read=0.5, sleep=waits.append)
+    assert time.monotonic() - start < 3 and len(sent) == 1 and waits == []
+    assert isinstance(error, anthropic.APITimeoutError)
+    assert view.status == "error" and (view.error or "").startswith("no answer from the API")
+    assert "timed out connecting" not in (view.error or "")
+    server.clear()
+
+
+def test_a_connection_that_cannot_be_made_is_retried_and_said_so(server: ReplayServer) -> None:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # closed once the block ends: nothing listens there
+    client = anthropic.Anthropic(api_key="sk-test", base_url=f"http://127.0.0.1:{port}", max_retries=0)
+    view, waits = Recorder(), []
+    with pytest.raises(anthropic.APIConnectionError):
+        view.consume(ResumingStream(client, _request("hi"), sleep=waits.append))
+    assert len(waits) == 2 and view.notices[0].endswith("could not connect)")
+    assert view.error == "could not reach the API"
 
 
 def test_a_request_error_mid_stream_is_not_resumed(server: ReplayServer) -> None:

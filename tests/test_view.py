@@ -246,11 +246,11 @@ def test_an_ended_view_answers_a_sync_from_one_copy_and_lets_go_when_released() 
         if step.kind == "event":
             view.feed(step.data)
     assert view.status == "done"
-    assert view._answer.html == ""  # the renderer's copy is gone; the patchers hold the answer
+    assert view._frames._answer.html == ""  # the renderer's copy is gone; the patchers hold the answer
     view._on_frontend_msg(view, {"type": "sync"}, [])
     late = Frontend()
     late.apply(view.sent[-1])
-    assert late.html("a") == MarkdownRenderer().render(text) == view._answer_patch.html
+    assert late.html("a") == MarkdownRenderer().render(text) == view._frames.answer.html
     assert "<strong>bold</strong>" in view.to_html()
     assert view.comm is not None
     view._on_frontend_msg(view, {"type": "release"}, [])

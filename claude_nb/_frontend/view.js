@@ -1,12 +1,17 @@
 // claude_nb live view. The kernel sends one message per frame:
 //   {seq, reset?, a?: pane, th?: pane, tl?: thinkingLabel, tk?: thinkingLive,
-//    tools?: html, extra?: html, foot?: html, el?: elapsed seconds | null, st?: status}
+//    tools?: html, extra?: html, foot?: html, fn?: {c, t}: the footer's counts,
+//    el?: elapsed seconds | null, st?: status}
 // pane = {f?: [frozen html...], m?: move the first m units of live into frozen,
 //         k: keep (UTF-16 units of the remaining live html), t: tail, n: new live length}
 // State lives once per model (this factory runs once per model) so a second or late
 // view of the same model is exact from its first frame; views only draw from it.
 // The final frame carries `key`: when the static answer replaces the view, the view
 // hands its DOM over under that key (see HANDOFF), with where its blocks were laid out.
+// Only a page that shows the static answer (an element carrying the key) lets the
+// kernel release the widget: a page reloaded or opened during the stream never gets
+// that answer from Jupyter, so its view keeps showing the answer by itself, and with
+// claude_nb's page extension it asks the kernel for the static answer to put in place.
 const HANDOFF = Symbol.for("claude_nb.handoff");
 const PENDING = "pending";
 // Made by claude_nb's page extension: without it there is nobody to hand over to.
@@ -17,7 +22,7 @@ export default () => {
   const state = {
     seq: -1,
     panes: { a: { frozen: [], live: "" }, th: { frozen: [], live: "" } },
-    tl: "", tk: false, rd: "", tools: "", extra: "", foot: "", st: "waiting",
+    tl: "", tk: false, rd: "", tools: "", extra: "", foot: "", fn: {}, st: "waiting",
     el: null, elAt: 0, key: null,
     views: new Set(), ticks: new Set(), finals: new Set(),
   };
@@ -56,7 +61,35 @@ export default () => {
     return pane.live.length === p.n;
   }
 
+  // Where the static answer for `key` is on the page (the kernel's, or this view's DOM
+  // taken over by it): then, and only then, may the kernel let the widget go.
+  function staticShown(key) {
+    return !!document.querySelector(`[data-cnb-key="${CSS.escape(key)}"]`);
+  }
+  function releaseOnceReplaced(tries = 0) {
+    if (!model || !state.key) return;
+    if (staticShown(state.key)) { model.send({ type: "release" }); return; }
+    if (tries < 100) setTimeout(() => releaseOnceReplaced(tries + 1), 100);
+  }
+  // A page that never got the static answer (reloaded during the stream) asks for it,
+  // where the page extension can put it in place of the widget (and so in the saved
+  // notebook); elsewhere the view goes on showing the answer.
+  let asked = false;
+  function askForStaticAnswer() {
+    if (asked || !model || !state.key) return;
+    asked = true;
+    setTimeout(() => {
+      const shelf = handoffShelf();
+      if (state.views.size && shelf && shelf.replaceOutput && !staticShown(state.key)) model.send({ type: "bundle" });
+    }, 2000);
+  }
+
   function onMessage(msg) {
+    if (msg && msg.type === "bundle") {
+      const shelf = handoffShelf();
+      if (shelf && shelf.replaceOutput) shelf.replaceOutput(msg.model, msg.data);
+      return;
+    }
     if (!msg || typeof msg.seq !== "number") return;
     if (!msg.reset && msg.seq !== state.seq + 1) { requestSync(); return; }
     let ok = true;
@@ -64,7 +97,7 @@ export default () => {
       if (msg[name]) ok = applyPane(name, msg[name], msg.reset) && ok;
       else if (msg.reset) { state.panes[name] = { frozen: [], live: "" }; }
     }
-    for (const key of ["tl", "tk", "rd", "tools", "extra", "foot", "st", "el"]) {
+    for (const key of ["tl", "tk", "rd", "tools", "extra", "foot", "fn", "st", "el"]) {
       if (key in msg) state[key] = msg[key];
     }
     if ("el" in msg) state.elAt = performance.now();
@@ -80,6 +113,7 @@ export default () => {
         setTimeout(() => { if (shelf.get(msg.key) === PENDING) shelf.delete(msg.key); }, 10000);
       }
     }
+    if (state.key && ENDED.has(state.st)) askForStaticAnswer();
     setTicker();
     state.seq = msg.seq;
     if (!ok) { state.seq = -1; requestSync(); }
@@ -174,10 +208,13 @@ export default () => {
       pre.prepend(button);
     }
   }
+  // Parsed in an inert <template>: nothing in it runs or loads until it is placed,
+  // and a <script> parsed this way never runs (the sanitizer removes them anyway).
   function parseHtml(html) {
-    const fragment = document.createRange().createContextualFragment(html);
-    addCopyButtons(fragment);
-    return fragment;
+    const template = document.createElement("template");
+    template.innerHTML = html;
+    addCopyButtons(template.content);
+    return template.content;
   }
   function weight(node) {
     return node.nodeType === 1 ? 1 + node.getElementsByTagName("*").length : 0;
@@ -249,6 +286,7 @@ export default () => {
     const shelf = handoffShelf();
     const key = state.key;
     if (!shelf || !key) return;
+    dom.root.dataset.cnbKey = key;
     const entry = { root: dom.root, layout: dom.layout || null, blocks: [dom.a.frozen, dom.a.live] };
     const waiting = shelf.get(key);
     if (typeof waiting === "function") { shelf.delete(key); waiting(entry); return; }
@@ -285,6 +323,16 @@ export default () => {
         if (dom.last.foot !== state.foot) {
           dom.foot.innerHTML = state.foot; dom.last.foot = state.foot;
           dom.elapsed = dom.foot.querySelector(".cnb-elapsed");
+          dom.last.fn = null;
+        }
+        // Between changes of wording only the footer's counts move: written in place.
+        if (dom.last.fn !== state.fn) {
+          for (const [name, value] of Object.entries(state.fn || {})) {
+            const span = dom.foot.querySelector(`.cnb-n-${name}`);
+            const text = Number(value).toLocaleString("en-US");
+            if (span && span.textContent !== text) span.textContent = text;
+          }
+          dom.last.fn = state.fn;
         }
         tick();
         dom.root.dataset.status = state.st;
@@ -305,11 +353,12 @@ export default () => {
         state.views.delete(draw);
         state.ticks.delete(tick);
         state.finals.delete(final);
-        // Removed right after the stream ended: the output was replaced by the static
-        // answer (what the notebook saves). The kernel may let the widget go.
-        if (!state.views.size && state.endedAt && performance.now() - state.endedAt < 10000 && model) {
+        // Removed once the stream ended: when the output was replaced by the static
+        // answer (what the notebook saves), the kernel may let the widget go. A view
+        // removed for any other reason (a page re-rendering its outputs) keeps it.
+        if (!state.views.size && state.endedAt && model) {
           if (state.key && handoffShelf()) handOff(dom, draw);
-          model.send({ type: "release" });
+          releaseOnceReplaced();
         }
       };
     },

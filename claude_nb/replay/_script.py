@@ -49,6 +49,9 @@ class Script:
     steps: list[Step] = field(default_factory=list)
     error: HttpError | None = None
     pace: float = 0.0
+    silent: float = 0.0
+    """Seconds to hold the request before answering at all (a server that took the
+    request and says nothing: no status, no headers)."""
     note: str = ""
     """Sent as the ``claude-nb-note`` response header (URL-quoted): where the answer comes
     from when it is not Claude's (demo mode), for the view to say so."""

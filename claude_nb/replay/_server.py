@@ -90,6 +90,8 @@ class _Handler(BaseHTTPRequestHandler):
             traceback.print_exc(file=sys.stderr)
             self._reject(Rejection(500, "api_error", f"loopback scenario failed: {type(exc).__name__}: {exc}"))
             return
+        if script.silent:
+            owner._stalled.wait(script.silent)
         if script.error is not None:
             err = script.error
             headers = {}

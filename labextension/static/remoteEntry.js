@@ -195,13 +195,37 @@
     return AnswerRenderer;
   }
 
+  // A page reloaded (or opened) during a stream never gets the static answer: Jupyter
+  // sends the display update only to the page that ran the cell. Its live view asks
+  // the kernel for it and hands it here: the output that shows the widget becomes the
+  // static answer, as in the page that watched, so the notebook saves the answer.
+  const WIDGET_MIME = "application/vnd.jupyter.widget-view+json";
+  function replaceOutput(app, modelId, data) {
+    for (const panel of app.shell.widgets("main")) {
+      const cells = panel && panel.content && panel.content.widgets;
+      if (!cells) continue;
+      for (const cell of cells) {
+        const outputs = cell.model && cell.model.outputs;
+        if (!outputs) continue;
+        for (let i = 0; i < outputs.length; i++) {
+          const shown = outputs.get(i).data[WIDGET_MIME];
+          if (shown && shown.model_id === modelId) {
+            outputs.set(i, { output_type: "display_data", data, metadata: {} });
+          }
+        }
+      }
+    }
+  }
+
   // The shelf exists only in a page where this extension is active: a live view hands
   // its DOM over (and drains what it still queues) only where a renderer will take it.
   const shelfPlugin = {
     id: `${NAME}:handoff`,
     description: "Lets a finished claude_nb live view hand its DOM to the static answer.",
     autoStart: true,
-    activate: () => { shelf(); },
+    activate: (app) => {
+      shelf().replaceOutput = (modelId, data) => replaceOutput(app, modelId, data);
+    },
   };
 
   function extension() {
