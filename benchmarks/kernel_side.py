@@ -48,6 +48,8 @@ _watch_staleness()
 
 def _result(view: Any) -> dict[str, Any]:
     return {"staleness": _stale.pop(id(view), 0.0), "final_html": len(view._frames.answer.html.encode())}
+
+
 _REQUEST = {"model": "claude-bench", "max_tokens": 64000, "messages": [{"role": "user", "content": "bench"}]}
 
 
