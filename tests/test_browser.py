@@ -270,13 +270,15 @@ RELOADED_ANSWER = """() => {
 }"""
 
 
-@pytest.mark.parametrize("how", ["async", "magic"])
+@pytest.mark.parametrize("how", ["async", "magic", "magic-stock"])
 def test_page_reloaded_mid_stream_shows_the_answer(
     how: str, browser: Browser, replay: ReplayServer, request: pytest.FixtureRequest
 ) -> None:
     """A page reloaded (after a save) while Claude answers: with an async stream it
     picks the stream up live; with the blocking magic it shows the final answer once
-    the cell ends. Never an empty or stale output."""
+    the cell ends. Never an empty or stale output, also well after the end: that page
+    never gets the static answer from Jupyter, so its view keeps the answer; with the
+    page extension the output becomes the static answer, and a save keeps it."""
     import time
 
     from claude_nb.replay import message_script
@@ -290,12 +292,13 @@ def test_page_reloaded_mid_stream_shows_the_answer(
         ]
     else:
         cells = ["%load_ext claude_nb", "%%claude\nreload"]
-    with one_off_notebook(browser, request, "reload", cells) as (root, page):
+    disabled = ("claude-nb",) if how.endswith("stock") else ()
+    with one_off_notebook(browser, request, f"reload-{how}", cells, disabled=disabled) as (root, page):
         replay.queue(message_script([{"type": "text", "text": "\n\n".join(paragraphs)}], pace=0.03))
         run_all_cells(page)
         page.wait_for_selector(".jp-OutputArea .cnb-live-root .cnb-answer p", timeout=30_000)
         page.keyboard.press("Control+s")
-        saved, save_deadline = root / "reload.ipynb", time.monotonic() + 20
+        saved, save_deadline = root / f"reload-{how}.ipynb", time.monotonic() + 20
         while "widget-view" not in saved.read_text() and time.monotonic() < save_deadline:
             page.wait_for_timeout(200)
         page.reload()
@@ -315,6 +318,20 @@ def test_page_reloaded_mid_stream_shows_the_answer(
         if how == "async":
             growing = {n for n, status in seen if status == "streaming"}
             assert len(growing) >= 3, f"the reloaded page did not follow the stream: {seen[:10]}"
+        if disabled:
+            # No extension: the view goes on showing the whole answer (the widget stays).
+            page.wait_for_timeout(4000)
+            got = page.evaluate(RELOADED_ANSWER)
+            assert got and got[1] == "done" and got[0].count("Paragraph") == len(paragraphs)
+        else:
+            # The extension puts the static answer in place of the widget; saved, it stays.
+            page.wait_for_function(FINAL, timeout=20_000)
+            page.keyboard.press("Control+s")
+            html = _static_output(_wait_saved(saved))
+            assert html.count("Paragraph ") == len(paragraphs) and "Paragraph 39:" in html
+            page.wait_for_timeout(1000)
+            got = page.evaluate(RELOADED_ANSWER)
+            assert got and got[0].count("Paragraph") == len(paragraphs)
         _screenshot(page, f"lab-reloaded-{how}.png")
 
 
