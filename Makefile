@@ -51,17 +51,28 @@ typecheck: $(VENV)/.installed-test
 unit: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -q -m "not browser"
 
-# The unit and kernel tests again, against the oldest anthropic pyproject.toml allows.
+# The tests that talk to the SDK again (marked `sdk`), against the oldest anthropic
+# pyproject.toml allows: rendering, safety and the notebooks do not depend on it.
 unit-oldest-sdk: $(OLD_VENV)/.installed
 	@$(OLD_VENV)/bin/python -c "import anthropic; print('oldest supported SDK: anthropic', anthropic.__version__)"
-	$(OLD_VENV)/bin/python -m pytest -q -m "not browser and not binder" -p no:cacheprovider
+	$(OLD_VENV)/bin/python -m pytest -q -m "sdk and not browser and not binder" -p no:cacheprovider
 
 browser: $(VENV)/.installed-test chromium
 	$(BIN)/python -m pytest -q -m browser
 
-test: $(VENV)/.installed-test chromium lint typecheck
-	$(BIN)/python -m pytest -q
-	$(MAKE) --no-print-directory unit-oldest-sdk
+# Both environments and Chromium are made side by side. The Binder check (a fresh
+# environment: mostly pip, then every notebook) runs beside lint, types and the
+# oldest-SDK run; the main suite starts once it is done, since its browser tests
+# measure the page.
+BINDER_LOG := $(VENV)/binder-test.log
+
+test:
+	@$(MAKE) --no-print-directory -j3 $(VENV)/.installed-test $(OLD_VENV)/.installed chromium
+	@$(BIN)/python -m pytest -q -p no:cacheprovider -m binder > $(BINDER_LOG) 2>&1 & binder=$$!; \
+	$(MAKE) --no-print-directory lint typecheck unit-oldest-sdk; checks=$$?; \
+	wait $$binder; binder_status=$$?; echo "--- the Binder check"; cat $(BINDER_LOG); \
+	[ $$checks -eq 0 ] && [ $$binder_status -eq 0 ]
+	$(BIN)/python -m pytest -q -m "not binder"
 	$(BIN)/python -m benchmarks.run --quick
 
 bench: $(VENV)/.installed-test chromium

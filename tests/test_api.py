@@ -15,6 +15,8 @@ from claude_nb.replay import ReplayServer
 
 from .conftest import SENTINEL_KEY
 
+pytestmark = pytest.mark.sdk  # run again against the oldest supported SDK
+
 
 @pytest.fixture
 def api(server: ReplayServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[ReplayServer]:

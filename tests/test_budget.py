@@ -16,6 +16,8 @@ from claude_nb import _budget
 from claude_nb._errors import ClaudeError
 from claude_nb.replay import ReplayServer
 
+pytestmark = pytest.mark.sdk  # run again against the oldest supported SDK
+
 
 def client(server: ReplayServer) -> anthropic.Anthropic:
     return anthropic.Anthropic(api_key="sk-test", base_url=server.base_url, max_retries=0)

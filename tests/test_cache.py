@@ -14,6 +14,8 @@ from claude_nb import _cache
 from claude_nb._resume import ResumingStream
 from claude_nb.replay import ReplayServer, message_script
 
+pytestmark = pytest.mark.sdk  # run again against the oldest supported SDK
+
 EPH = {"type": "ephemeral"}
 
 

@@ -8,11 +8,15 @@ import os
 import sys
 from pathlib import Path
 
+import pytest
+
 from claude_nb._cassette import Cassette, CassetteError
 from claude_nb.replay import ReplayServer
 
 from .conftest import SENTINEL_KEY, kernel_env
 from .kernel import Kernel
+
+pytestmark = pytest.mark.sdk  # run again against the oldest supported SDK
 
 CONTENT = "import json; print(json.dumps([b.model_dump(mode='json') for b in _claude.content]))"
 

@@ -19,6 +19,9 @@ SETUP = """
 import numpy as np, pandas as pd, matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
+import pytest
+
+pytestmark = pytest.mark.sdk  # run again against the oldest supported SDK
 rng = np.random.default_rng(3)
 df = pd.DataFrame({"price": rng.uniform(1, 100, 10_000).round(2), "units": rng.integers(0, 50, 10_000)})
 fig, ax = plt.subplots(figsize=(4, 3)); ax.plot(df["price"][:50])

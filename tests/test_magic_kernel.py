@@ -6,12 +6,15 @@ import json
 import re
 
 import anthropic
+import pytest
 
 from claude_nb.replay import ReplayServer
 from claude_nb.replay._rules import sign_thinking
 from claude_nb.replay._scenarios import THINKING
 
 from .conftest import SENTINEL_KEY, Kernel, kernel_env
+
+pytestmark = pytest.mark.sdk  # run again against the oldest supported SDK
 
 STATE = """
 v = claude_nb.last_view()
@@ -142,7 +145,8 @@ def test_rich_markdown_renders_and_footer_counts(kernel: Kernel) -> None:
     # Timings: time to first token, total time, then output speed (both measured, so > 0).
     timing = re.search(r"first token (\d+\.\d\d) s · (\d+\.\d) s · (\d+) tok/s", html)
     assert timing, html[-400:]
-    assert 0 < float(timing.group(1)) <= max(float(timing.group(2)), 0.1) and int(timing.group(3)) > 0
+    # Rounded to hundredths, a first token on a warm loopback connection may read 0.00 s.
+    assert 0 <= float(timing.group(1)) <= max(float(timing.group(2)), 0.1) and int(timing.group(3)) > 0
     # The live display was replaced by the static snapshot with readable text/plain.
     updates = run.of_type("update_display_data")
     assert updates, "the live view should be replaced at the end"
@@ -225,6 +229,15 @@ SEARCH = "_claude = claude_nb.stream('replay:web_search weather', tools=[SEARCH_
 
 
 def test_errors_are_short_and_keep_partial(kernel: Kernel) -> None:
+    # Resuming is tested on its own: here each break is final at once (no waits).
+    kernel.run("%config Claude.max_resumes = 0")
+    try:
+        _errors_are_short_and_keep_partial(kernel)
+    finally:
+        kernel.run("%config Claude.max_resumes = 3")
+
+
+def _errors_are_short_and_keep_partial(kernel: Kernel) -> None:
     run = kernel.run("%%claude --new -o part\nreplay:overloaded_midstream")
     assert not run.ok
     lines = run.error_lines

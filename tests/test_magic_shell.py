@@ -9,9 +9,13 @@ import re
 import subprocess
 import sys
 
+import pytest
+
 from claude_nb.replay import ReplayServer, message_script
 
 from .conftest import SENTINEL_KEY, Kernel, kernel_env
+
+pytestmark = pytest.mark.sdk  # run again against the oldest supported SDK
 
 
 def test_usage_line_and_line_magic_help(kernel: Kernel) -> None:

@@ -1,15 +1,14 @@
-"""Every notebook in notebooks/ runs top to bottom with no key (demo mode turns itself
-on) and keeps static answers, never the key, in its saved outputs."""
+"""The shipped notebooks: what each saved notebook must hold after a run with no key
+(demo mode turns itself on). They are run once, in Binder's environment
+(``test_binder``), where these checks are applied."""
 
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
+from typing import Any
 
 import nbformat
-import pytest
-from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
@@ -20,19 +19,11 @@ def test_there_are_the_demo_notebooks() -> None:
     assert {"quickstart", "thinking", "tools", "widget-api", "reproducible", "context"} <= names
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
-def test_notebook_runs_with_no_key(path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import os
-
-    for key in [k for k in os.environ if k.startswith(("ANTHROPIC_", "CLAUDE_NB_"))]:
-        monkeypatch.delenv(key)
-    work = tmp_path / "nb"
-    work.mkdir()
-    shutil.copy(path, work / path.name)
-    nb = nbformat.read(work / path.name, as_version=4)
-    NotebookClient(nb, timeout=180, kernel_name="python3", resources={"metadata": {"path": str(work)}}).execute()
+def check_ran(nb: Any) -> None:
+    """Static answers, each saying it is recorded, never a widget or the key."""
     saved = nbformat.writes(nb)
     json.loads(saved)
+    assert "Traceback" not in saved
     claude = [c for c in nb.cells if c.cell_type == "code" and "%%claude" in c.source]
     for cell in claude:
         bundles = [o for o in cell.outputs if o.output_type in ("display_data", "update_display_data")]
@@ -47,3 +38,19 @@ def test_notebook_runs_with_no_key(path: Path, tmp_path: Path, monkeypatch: pyte
         shown = [o["data"] for o in cell.outputs if o.output_type in ("display_data", "update_display_data")]
         assert shown and "recorded answer" in shown[-1]["text/plain"], cell.source
     assert "offline-no-key" not in saved
+
+
+def test_the_checks_catch_a_notebook_that_kept_a_widget() -> None:
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("%%claude\nhi")
+    cell.outputs = [
+        nbformat.v4.new_output(
+            "display_data", data={"application/vnd.jupyter.widget-view+json": {}, "text/html": "", "text/plain": ""}
+        )
+    ]
+    nb.cells = [cell]
+    try:
+        check_ran(nb)
+    except AssertionError:
+        return
+    raise AssertionError("a live widget in a saved notebook went unnoticed")

@@ -5,7 +5,11 @@ from __future__ import annotations
 import http.client
 import json
 
+import pytest
+
 from claude_nb.replay import ReplayServer
+
+pytestmark = pytest.mark.sdk  # run again against the oldest supported SDK
 
 HEADERS = {"content-type": "application/json", "x-api-key": "k", "anthropic-version": "2023-06-01"}
 

@@ -16,6 +16,8 @@ from claude_nb.replay._allowed import default_display
 from claude_nb.replay._rules import sign_thinking
 from claude_nb.replay._scenarios import THINKING
 
+pytestmark = pytest.mark.sdk  # run again against the oldest supported SDK
+
 TOOL = {"name": "get_weather", "input_schema": {"type": "object"}}
 USE = {"type": "tool_use", "id": "toolu_1", "name": "get_weather", "input": {}}
 THINK = {"type": "enabled", "budget_tokens": 1024}
@@ -187,14 +189,12 @@ def test_events_share_chunks_and_straddle_them(server: ReplayServer) -> None:
     assert len({len(d) for d in deltas}) > 5  # token-sized pieces of varying length
 
 
-@pytest.mark.sdk
 @pytest.mark.parametrize("name, value", [("temperature", 1.0), ("temperature", 0.2), ("top_p", 0.9), ("top_k", 5)])
 def test_the_sdks_api_version_refuses_sampling_parameters(server: ReplayServer, name: str, value: float) -> None:
     user = [{"role": "user", "content": "q"}]
     assert _rejected(server, user, extra_body={name: value}) == f"{name}: Extra inputs are not permitted"
 
 
-@pytest.mark.sdk
 def test_the_sdks_api_version_refuses_documents_from_the_assistant_and_cited_user_text(server: ReplayServer) -> None:
     doc = {"type": "document", "source": {"type": "text", "media_type": "text/plain", "data": "a note"}}
     cited = {

@@ -20,6 +20,8 @@ from claude_nb._splice import CONTINUE_PROMPT, prefill_allowed
 from claude_nb.replay import HttpError, ReplayServer, Script, Step, message_script
 from claude_nb.replay._scenarios import CUT_AT, FULL_ANSWER
 
+pytestmark = pytest.mark.sdk  # run again against the oldest supported SDK
+
 PARTIAL = "This answer is cut off half way through"
 
 

@@ -183,6 +183,7 @@ def _strings(obj: Any, skip: frozenset[str] = frozenset({"_esm", "_css", "text/p
     return []
 
 
+@pytest.mark.sdk
 def test_hostile_stream_through_a_real_kernel(kernel: Kernel, replay: Any) -> None:
     sample = PAYLOADS[:40:3] + PAYLOADS[60:200:15]
     answer = "\n\n".join(sample)
@@ -220,6 +221,7 @@ def test_hostile_stream_through_a_real_kernel(kernel: Kernel, replay: Any) -> No
     assert "onerror=window.__pwned=1" in visible_text(html)
 
 
+@pytest.mark.sdk
 def test_key_absent_from_state_outputs_errors_and_reprs(kernel: Kernel, replay: Any) -> None:
     kernel.run("%%claude --new -o ok\nreplay:rich")
     kernel.run("%%claude --new\nreplay:http_401")
@@ -236,6 +238,7 @@ def test_key_absent_from_state_outputs_errors_and_reprs(kernel: Kernel, replay: 
     assert SENTINEL_KEY[12:32] not in everything
 
 
+@pytest.mark.sdk
 def test_login_without_stdin_fails_fast(kernel: Kernel) -> None:
     run = kernel.run("%claude login", timeout=20)
     assert not run.ok

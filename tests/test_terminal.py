@@ -6,9 +6,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from claude_nb.replay import ReplayServer
 
 from .conftest import SENTINEL_KEY, kernel_env
+
+pytestmark = pytest.mark.sdk  # run again against the oldest supported SDK
 
 
 def test_plain_script_streams_to_stdout(replay: ReplayServer) -> None:

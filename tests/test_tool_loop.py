@@ -20,6 +20,8 @@ from claude_nb.replay import ReplayServer
 
 from .test_resume import Recorder
 
+pytestmark = pytest.mark.sdk  # run again against the oldest supported SDK
+
 ran: list[tuple[str, Any]] = []
 
 

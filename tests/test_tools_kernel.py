@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from claude_nb.replay import ReplayServer
 
 from .conftest import Kernel
 from .test_magic_kernel import state
+
+pytestmark = pytest.mark.sdk  # run again against the oldest supported SDK
 
 DEFINE = '''
 ran = []

@@ -19,6 +19,8 @@ from claude_nb._transport import (
 )
 from claude_nb.replay import SCENARIOS, HttpError, ReplayServer, Script, Step, message_script
 
+pytestmark = pytest.mark.sdk  # run again against the oldest supported SDK
+
 # Asks for everything the scenarios hold (the loopback server answers only what is asked for).
 REQUEST = {
     "model": "m",

@@ -12,6 +12,8 @@ from claude_nb._markdown import MarkdownRenderer
 from claude_nb._static import ANSWER_MIME
 from claude_nb.replay import ReplayServer, message_script
 
+pytestmark = pytest.mark.sdk  # run again against the oldest supported SDK
+
 
 class Frontend:
     """The frontend's patch logic (view.js) in Python, on UTF-16 code units as JS does."""
@@ -205,7 +207,7 @@ def test_reading_from_another_thread_while_streaming_loses_nothing(server: Repla
     import sys
     import threading
 
-    text = "".join(f"word{i} " for i in range(6000))
+    text = "".join(f"word{i} " for i in range(2000))
     server.queue(message_script([{"type": "thinking", "thinking": text}, {"type": "text", "text": text}], chunk=2))
     view = RecordingView(frame_interval=10.0)  # frames never join the text: only the readers do
     done = threading.Event()
