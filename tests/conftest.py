@@ -11,6 +11,7 @@ import pytest
 from claude_nb.replay import ReplayServer
 
 from .kernel import CellRun, Kernel
+from .scenarios import chooser
 
 __all__ = ["SENTINEL_KEY", "CellRun", "Kernel", "kernel_env"]
 
@@ -19,7 +20,7 @@ SENTINEL_KEY = "sk-ant-api03-SENTINEL-" + "Zq9" * 12
 
 @pytest.fixture(scope="session")
 def replay() -> Iterator[ReplayServer]:
-    with ReplayServer() as server:
+    with ReplayServer(chooser=chooser) as server:
         yield server
 
 
@@ -27,7 +28,7 @@ def replay() -> Iterator[ReplayServer]:
 def server() -> Iterator[ReplayServer]:
     """A loopback API of the test module's own, for tests that change its settings or
     read its cache and request log without other modules' requests in between."""
-    with ReplayServer() as s:
+    with ReplayServer(chooser=chooser) as s:
         yield s
 
 

@@ -9,6 +9,8 @@ from claude_nb.replay import SCENARIOS, Script
 from claude_nb.replay._rules import sign_thinking
 from claude_nb.replay._scenarios import THINKING
 
+from .scenarios import FAULTS
+
 
 def events_of(script: Script) -> list[dict[str, Any]]:
     return [step.data for step in script.steps if step.kind == "event"]
@@ -66,7 +68,7 @@ def test_unknown_types_are_kept_not_fatal() -> None:
 
 
 def test_error_event_keeps_what_arrived() -> None:
-    state = reduce_all(events_of(SCENARIOS["overloaded_midstream"]({"model": "m"})))
+    state = reduce_all(events_of(FAULTS["overloaded_midstream"]({"model": "m"})))
     assert state.status == "error"
     assert state.error == "overloaded_error: Overloaded"
     assert state.text == "This answer is cut off half way through"

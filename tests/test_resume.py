@@ -18,7 +18,8 @@ from claude_nb._resume import AsyncResumingStream, ResumingStream
 from claude_nb._retry import retry_delay, should_retry_before_stream
 from claude_nb._splice import CONTINUE_PROMPT, prefill_allowed
 from claude_nb.replay import HttpError, ReplayServer, Script, Step, message_script
-from claude_nb.replay._scenarios import CUT_AT, FULL_ANSWER
+
+from .scenarios import CUT_AT, FULL_ANSWER
 
 pytestmark = pytest.mark.sdk  # run again against the oldest supported SDK
 

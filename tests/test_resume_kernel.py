@@ -8,9 +8,9 @@ import time
 import pytest
 
 from claude_nb.replay import HttpError, ReplayServer, Script
-from claude_nb.replay._scenarios import CUT_AT, FULL_ANSWER
 
 from .conftest import Kernel
+from .scenarios import CUT_AT, FULL_ANSWER
 from .test_magic_kernel import state
 
 pytestmark = pytest.mark.sdk  # run again against the oldest supported SDK

@@ -19,6 +19,8 @@ from claude_nb._transport import (
 )
 from claude_nb.replay import SCENARIOS, HttpError, ReplayServer, Script, Step, message_script
 
+from .scenarios import FAULTS
+
 pytestmark = pytest.mark.sdk  # run again against the oldest supported SDK
 
 # Asks for everything the scenarios hold (the loopback server answers only what is asked for).
@@ -43,7 +45,7 @@ def _client(server: ReplayServer, **kwargs: Any) -> anthropic.Anthropic:
 
 
 def _script(name: str) -> Script:
-    script = SCENARIOS[name](REQUEST)
+    script = {**SCENARIOS, **FAULTS}[name](REQUEST)
     script.pace = 0.0
     return script
 

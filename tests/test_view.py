@@ -12,6 +12,8 @@ from claude_nb._markdown import MarkdownRenderer
 from claude_nb._static import ANSWER_MIME
 from claude_nb.replay import ReplayServer, message_script
 
+from .scenarios import FAULTS
+
 pytestmark = pytest.mark.sdk  # run again against the oldest supported SDK
 
 
@@ -155,9 +157,8 @@ def test_retry_after_is_honoured_then_succeeds(server: ReplayServer) -> None:
 
 
 def test_stall_times_out_and_keeps_partial(server: ReplayServer) -> None:
-    from claude_nb.replay import SCENARIOS
 
-    server.queue(SCENARIOS["stall"]({}))
+    server.queue(FAULTS["stall"]({}))
     view = RecordingView()
     client = anthropic.Anthropic(api_key="sk-test", base_url=server.base_url, timeout=anthropic.Timeout(0.5))
     with pytest.raises(Exception) as info:

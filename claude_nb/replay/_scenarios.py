@@ -8,10 +8,10 @@ the conversation from the model's side).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from ._script import HttpError, Script, Step, block_events, message_script
+from ._script import Script, Step, message_script
 from ._tool_scenarios import REPLY_AFTER_RESULTS, TOOL_SCENARIOS, tool_reply, tool_results
 
 RICH_MARKDOWN = """# Streaming report
@@ -239,45 +239,6 @@ def echo(request: dict[str, Any]) -> Script:
     return message_script([{"type": "text", "text": json.dumps(summary)}], model=request.get("model", ""))
 
 
-def _partial(request: dict[str, Any]) -> Script:
-    return message_script(
-        [{"type": "text", "text": "This answer is cut off half way through"}],
-        model=request.get("model", ""),
-        finish=False,
-    )
-
-
-def overloaded_midstream(request: dict[str, Any]) -> Script:
-    script = _partial(request)
-    script.steps.append(
-        Step("event", "error", {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}})
-    )
-    return script
-
-
-def dropped(request: dict[str, Any]) -> Script:
-    script = _partial(request)
-    script.steps.append(Step("drop"))
-    return script
-
-
-def eof(request: dict[str, Any]) -> Script:
-    return _partial(request)
-
-
-def stall(request: dict[str, Any]) -> Script:
-    script = _partial(request)
-    script.steps.append(Step("sleep", seconds=30.0))
-    return script
-
-
-FULL_ANSWER = (
-    "This answer is cut off half way through 🧑‍💻 and 東京 and cafe\u0301, "
-    "then it carries on after the break to the very end."
-)
-CUT_AT = 60
-
-
 def _continuation_of(request: dict[str, Any]) -> str | None:
     """What the answer already holds when ``request`` continues a broken one: the
     assistant text sent back (as a prefill, or before the user's "continue" turn)."""
@@ -294,58 +255,6 @@ def _continuation_of(request: dict[str, Any]) -> str | None:
     return "".join(b.get("text", "") for b in content or [] if isinstance(b, dict) and b.get("type") == "text")
 
 
-def _broken_once(fault: str) -> Builder:
-    """A long answer whose first stream breaks (``fault``) after CUT_AT characters;
-    a continuation request gets the rest — after a prefill exactly the rest, after a
-    "continue" turn the rest with its last words restated, as models sometimes do."""
-
-    def build(request: dict[str, Any]) -> Script:
-        said = _continuation_of(request)
-        model = request.get("model", "")
-        thinking = {"type": "thinking", "thinking": "Planning the long answer."}
-        if said is not None:
-            start = len(said.rstrip())
-            if request["messages"][-1].get("role") == "user":
-                start = max(0, FULL_ANSWER.rfind(" ", 0, start - 8))  # restate a few words
-            return message_script([{"type": "text", "text": FULL_ANSWER[start:]}], model=model, message_id="msg_cont")
-        blocks: list[dict[str, Any]] = [{"type": "text", "text": FULL_ANSWER[:CUT_AT]}]
-        if fault == "thinking":  # the break comes inside a second thinking block
-            script = message_script([thinking, *blocks], model=model, finish=False)
-            script.steps.extend(block_events(2, {"type": "thinking", "thinking": "More thoughts"})[:-2])
-            script.steps.append(Step("drop"))
-            return script
-        if fault == "tool":  # inside a tool call's input
-            script = message_script(blocks, model=model, finish=False)
-            call = {"type": "tool_use", "id": "toolu_cut", "name": "get_weather", "input": {"city": "Bern"}}
-            script.steps.extend(block_events(1, call)[:-2])
-            script.steps.append(Step("drop"))
-            return script
-        script = message_script(blocks, model=model, finish=False)
-        if fault == "overloaded":
-            script.steps.append(
-                Step(
-                    "event", "error", {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}
-                )
-            )
-        elif fault == "invalid":
-            error = {"type": "invalid_request_error", "message": "prompt is too long"}
-            script.steps.append(Step("event", "error", {"type": "error", "error": error}))
-        elif fault == "dropped":
-            script.steps.append(Step("drop"))
-        elif fault == "stall":
-            script.steps.append(Step("sleep", seconds=30.0))
-        return script  # "eof": the stream just ends
-
-    return build
-
-
-def _http_error(status: int, error_type: str, message: str, retry_after_ms: int | None = None) -> Builder:
-    def build(request: dict[str, Any]) -> Script:
-        return Script(error=HttpError(status, error_type, message, retry_after_ms))
-
-    return build
-
-
 SCENARIOS: dict[str, Builder] = {
     "rich": rich,
     "math": math,
@@ -357,26 +266,11 @@ SCENARIOS: dict[str, Builder] = {
     "future": future,
     "echo": echo,
     "showcase": showcase,
-    "overloaded_midstream": overloaded_midstream,
-    "dropped": dropped,
-    "eof": eof,
-    "stall": stall,
-    "broken_once": _broken_once("overloaded"),
-    "broken_once_dropped": _broken_once("dropped"),
-    "broken_once_eof": _broken_once("eof"),
-    "broken_once_stall": _broken_once("stall"),
-    "broken_once_thinking": _broken_once("thinking"),
-    "broken_once_tool": _broken_once("tool"),
-    "broken_invalid": _broken_once("invalid"),
-    "http_401": _http_error(401, "authentication_error", "invalid x-api-key"),
-    "http_404": _http_error(404, "not_found_error", "model: claude-nope"),
-    "http_429": _http_error(429, "rate_limit_error", "Number of requests has exceeded your rate limit", 10),
-    "http_529": _http_error(529, "overloaded_error", "Overloaded", 10),
     **TOOL_SCENARIOS,
 }
 
 
-def _tag(request: dict[str, Any]) -> str | None:
+def _tag(request: dict[str, Any], scenarios: Mapping[str, Builder]) -> str | None:
     """The ``replay:NAME`` tag of the newest user message that has one (a continuation
     request after a break ends with the client's own turns, after the tagged prompt)."""
     for message in reversed(request.get("messages", [])):
@@ -389,19 +283,22 @@ def _tag(request: dict[str, Any]) -> str | None:
             else " ".join(part.get("text", "") for part in content or [] if isinstance(part, dict))
         )
         for word in text.split():
-            if word.startswith("replay:") and word[7:] in SCENARIOS:
+            if word.startswith("replay:") and word[7:] in scenarios:
                 return word[7:]
     return None
 
 
-def pick_scenario(request: dict[str, Any]) -> Script:
+def pick_scenario(request: dict[str, Any], scenarios: Mapping[str, Builder] | None = None) -> Script:
     """Choose by a ``replay:NAME`` tag in the prompt; otherwise by what the request asks
-    for (tools, thinking), so an untagged demo notebook still shows each part."""
-    tag = _tag(request)
+    for (tools, thinking), so an untagged demo notebook still shows each part.
+    ``scenarios``: the named ones (the built-in ``SCENARIOS`` by default; tests add
+    the faults they inject)."""
+    named = SCENARIOS if scenarios is None else scenarios
+    tag = _tag(request, named)
     if tag in REPLY_AFTER_RESULTS and tool_results(request):
         return tool_reply(request)
     if tag is not None:
-        return SCENARIOS[tag](request)
+        return named[tag](request)
     if tool_results(request):
         return tool_reply(request)
     if request.get("tools"):
