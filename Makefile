@@ -62,17 +62,18 @@ browser: $(VENV)/.installed-test chromium
 
 # Both environments and Chromium are made side by side. The Binder check (a fresh
 # environment: mostly pip, then every notebook) runs beside lint, types and the
-# oldest-SDK run; the main suite starts once it is done, since its browser tests
-# measure the page.
+# oldest-SDK run. Then the unit and kernel tests on two workers, and the browser tests
+# alone (they measure the page), one JupyterLab and one Chromium for all of them.
 BINDER_LOG := $(VENV)/binder-test.log
 
 test:
 	@$(MAKE) --no-print-directory -j3 $(VENV)/.installed-test $(OLD_VENV)/.installed chromium
 	@$(BIN)/python -m pytest -q -p no:cacheprovider -m binder > $(BINDER_LOG) 2>&1 & binder=$$!; \
-	$(MAKE) --no-print-directory lint typecheck unit-oldest-sdk; checks=$$?; \
+	$(MAKE) --no-print-directory -j2 lint typecheck unit-oldest-sdk; checks=$$?; \
 	wait $$binder; binder_status=$$?; echo "--- the Binder check"; cat $(BINDER_LOG); \
 	[ $$checks -eq 0 ] && [ $$binder_status -eq 0 ]
-	$(BIN)/python -m pytest -q -m "not binder"
+	$(BIN)/python -m pytest -q -n 2 -m "not binder and not browser"
+	$(BIN)/python -m pytest -q -m browser
 	$(BIN)/python -m benchmarks.run --quick
 
 bench: $(VENV)/.installed-test chromium
