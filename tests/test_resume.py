@@ -140,6 +140,9 @@ def test_a_server_that_never_answers_is_given_up_on_after_one_read_timeout(serve
     assert isinstance(error, anthropic.APITimeoutError)
     assert view.status == "error" and (view.error or "").startswith("no answer from the API")
     assert "timed out connecting" not in (view.error or "")
+    # While it waited, the footer said so, with a clock the page ticks on.
+    waiting = [m for m in view.sent if "waiting for the API" in m.get("foot", "")]
+    assert waiting and 'class="cnb-elapsed"' in waiting[0]["foot"]
     server.clear()
 
 
