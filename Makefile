@@ -83,16 +83,9 @@ bench: $(VENV)/.installed-test chromium
 
 # With ANTHROPIC_API_KEY set the demo talks to the real API; without it, demo mode
 # (recorded answers from an in-process endpoint), so it runs anywhere with no key.
-ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
-
-# The notebooks run from a fresh scratch copy, so running them leaves the work tree clean.
-DEMO_DIR := $(VENV)/demo-notebooks
-
+# JupyterLab opens on a scratch copy of notebooks/quickstart.ipynb (scripts/demo.py).
 demo: $(VENV)/.installed-demo
-	rm -rf $(DEMO_DIR) && mkdir -p $(DEMO_DIR) && cp -r notebooks/. $(DEMO_DIR)/
-	@if [ -z "$$ANTHROPIC_API_KEY" ]; then echo "no ANTHROPIC_API_KEY: demo mode (recorded answers)"; fi
-	CLAUDE_NB_DEMO=$$([ -n "$$ANTHROPIC_API_KEY" ] && echo 0 || echo 1) $(BIN)/jupyter lab $(ROOT_FLAG) --no-browser \
-		--ServerApp.root_dir=$(abspath $(DEMO_DIR)) $(abspath $(DEMO_DIR))/quickstart.ipynb
+	$(BIN)/python scripts/demo.py
 
 # A wheel and sdist in dist/, for `pip install dist/claude_nb-*.whl` anywhere.
 dist: | $(BIN)/python

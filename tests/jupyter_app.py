@@ -90,9 +90,11 @@ class JupyterApp:
         return f"http://127.0.0.1:{self.port}"
 
     def api(self, path: str, method: str = "GET") -> Any:
-        request = urllib.request.Request(
-            f"{self.base}{path}", method=method, headers={"Authorization": f"token {self.token}"}
-        )
+        return self.api_at(self.base, self.token, path, method)
+
+    @staticmethod
+    def api_at(base: str, token: str, path: str, method: str = "GET") -> Any:
+        request = urllib.request.Request(f"{base}{path}", method=method, headers={"Authorization": f"token {token}"})
         with urllib.request.urlopen(request, timeout=10) as response:
             body = response.read()
             return json.loads(body) if body else None

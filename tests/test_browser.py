@@ -675,3 +675,76 @@ def test_the_page_that_watched_a_long_answer_lays_out_only_what_is_on_screen_at_
         after = answer.evaluate("a => a.getBoundingClientRect().height")
         assert abs(after - height) <= 0.01 * height, (height, after)
         _assert_in_order(answer.inner_text(), 400)
+
+
+def test_make_demo_lands_on_the_quickstart_with_no_news_pop_up(
+    browser: Browser, request: pytest.FixtureRequest
+) -> None:
+    """What ``make demo`` runs (scripts/demo.py): the URL it prints opens
+    quickstart.ipynb, not the Launcher, and no news or update pop-up covers the page."""
+    import os
+    import re
+    import subprocess
+    import sys
+    import time
+
+    from .jupyter_app import free_port
+
+    port = free_port()
+    env = {k: v for k, v in browser.env.items() if not k.startswith(("ANTHROPIC_", "CLAUDE_NB_"))}
+    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as tmp:
+        state = Path(tmp)
+        env.update(
+            JUPYTER_CONFIG_DIR=str(state / "config"),
+            JUPYTER_RUNTIME_DIR=str(state / "runtime"),
+            JUPYTERLAB_SETTINGS_DIR=str(state / "settings"),  # a new user: no settings of their own
+            JUPYTERLAB_WORKSPACES_DIR=str(state / "workspaces"),
+        )
+        demo = Path(__file__).resolve().parent.parent / "scripts" / "demo.py"
+        args = ["--no-browser", "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0"]
+        proc = subprocess.Popen(
+            [sys.executable, str(demo), *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
+        page = browser.context.new_page()
+        token: re.Match[str] | None = None
+        try:
+            url, deadline = None, time.monotonic() + 60
+            assert proc.stdout is not None
+            os.set_blocking(proc.stdout.fileno(), True)
+            while url is None and time.monotonic() < deadline:
+                line = proc.stdout.readline()
+                found = re.search(r"(http://127\.0\.0\.1:\d+/\S+)", line)
+                url = found.group(1) if found else None
+            assert url and f"{port}/lab/tree/quickstart.ipynb?token=" in url, url
+            token = re.search(r"token=(\w+)", url)
+            assert token is not None
+            while time.monotonic() < deadline:  # printed while the server is still starting
+                try:
+                    JupyterApp.api_at(f"http://127.0.0.1:{port}", token.group(1), "/api/status")
+                    break
+                except OSError:
+                    time.sleep(0.25)
+            page.goto(url)
+            page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=60_000)
+            current = page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab.lm-mod-current").inner_text()
+            assert "quickstart.ipynb" in current
+            assert page.locator(".jp-Launcher").count() == 0
+            page.wait_for_timeout(3000)  # the news question, when asked, comes a moment after load
+            toasts = page.locator(".Toastify__toast").all_inner_texts()
+            assert not [t for t in toasts if "news" in t.lower() or "update" in t.lower()], toasts
+            _screenshot(page, "make-demo.png")
+        except Exception:
+            _screenshot(page, f"FAILED-{request.node.name}.png")
+            raise
+        finally:
+            page.close()
+            if token:
+                try:
+                    JupyterApp.api_at(f"http://127.0.0.1:{port}", token.group(1), "/api/shutdown", "POST")
+                except Exception:
+                    pass
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.terminate()
+                proc.wait(timeout=10)
