@@ -72,8 +72,19 @@ def choose(request: dict[str, Any]) -> Any:
     """The loopback's answer to ``request`` in demo mode (or a replay's next turn),
     marked as recorded: a view fed by any client of the endpoint says so."""
     script = _choose(request)
-    script.note = NOTE
+    recorded, asked = _recorded_model(script), str(request.get("model") or "")
+    # The footer shows the model the recording came from; a request for another one is
+    # named, so a recording is never passed off as that model's answer.
+    differs = recorded and asked and recorded != asked
+    script.note = f"{NOTE}\nrecorded with {recorded}; {asked} was asked for and not used" if differs else NOTE
     return script
+
+
+def _recorded_model(script: Any) -> str:
+    for step in script.steps:
+        if step.kind == "event" and step.name == "message_start":
+            return str((step.data.get("message") or {}).get("model") or "")
+    return ""
 
 
 def _choose(request: dict[str, Any]) -> Any:

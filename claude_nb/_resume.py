@@ -32,7 +32,7 @@ from ._retry import (
     should_retry_before_stream,
 )
 from ._splice import Splice
-from ._transport import afollow, follow
+from ._transport import afollow, follow, note_events
 
 
 def _notice(text: str | None) -> dict[str, Any]:
@@ -90,8 +90,7 @@ class _Attempts:
 
     def note(self) -> list[dict[str, Any]]:
         """The opened attempt's recorded-answer note, as the view's client event."""
-        note = self.raw.recorded_note
-        return [{"type": NOTE, "text": note}] if note else []
+        return note_events(self.raw.recorded_note)
 
     def rewrite(self, event: Any) -> list[Any]:
         """An attempt's event as the view should see it."""

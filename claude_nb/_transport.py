@@ -87,6 +87,11 @@ def recorded_note(raw: Any) -> str:
     return unquote(headers.get(NOTE_HEADER, "")) if headers is not None else ""
 
 
+def note_events(note: str) -> list[dict[str, Any]]:
+    """The view's note events for what the endpoint said: one per line."""
+    return [{"type": NOTE, "text": line} for line in note.splitlines() if line.strip()]
+
+
 class _Accumulator:
     """The Message folded from the raw events so far, as ``MessageStream`` keeps it.
 
@@ -103,8 +108,7 @@ class _Accumulator:
         self._snapshot: Any = None
         self._json_bufs: dict[int, bytes] = {}
         _SHARE(raw, self._snapshot_or_none)
-        note = self.recorded_note if noted else ""
-        self._lead = [{"type": NOTE, "text": note}] if note else []
+        self._lead = note_events(self.recorded_note) if noted else []
         self._events = self._run()
 
     def _run(self) -> Any:

@@ -77,3 +77,16 @@ def test_a_missing_key_is_a_catchable_claude_error(api: ReplayServer, monkeypatc
     assert isinstance(caught.value, claude_nb.MissingKeyError)
     assert "ANTHROPIC_API_KEY" in str(caught.value).splitlines()[0]
     assert len(api.requests) == sent
+
+
+def test_demo_mode_names_a_model_it_has_no_recording_of(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("CLAUDE_NB_DEMO", "1")
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    claude_nb.stream("Explain compound interest", model="claude-nonexistent-9")
+    footer = capsys.readouterr().out.strip().splitlines()[-1]
+    assert "recorded with claude-sonnet-5-5; claude-nonexistent-9 was asked for and not used" in footer
+    assert footer.count("demo mode: a recorded answer") == 1
+    claude_nb.stream("Explain compound interest", model="claude-sonnet-5-5")
+    assert "was asked for" not in capsys.readouterr().out
