@@ -23,6 +23,7 @@ from latex2mathml.converter import convert
 from markdown_it import MarkdownIt
 from markdown_it.renderer import RendererHTML
 from markdown_it.rules_block import StateBlock
+from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 from markdown_it.utils import EnvType, OptionsDict
 from mdit_py_plugins.dollarmath import dollarmath_plugin
@@ -131,6 +132,8 @@ def to_mathml(latex: str, display: bool) -> str:
     except Exception:
         # latex2mathml raises many kinds of errors on malformed TeX: all mean "show the source".
         return f'<code class="cnb-math-error" title="not typeset">{html.escape(source)}</code>'
+    if display:  # set as display, fractions and limits full size, wherever the formula stands
+        mathml = mathml.replace(' display="block">', ' display="block" displaystyle="true">', 1)
     return mathml.replace(_LT, "&lt;").replace(_GT, "&gt;")
 
 
@@ -157,8 +160,27 @@ def _with_map(fn: Callable[[StateBlock, int, int, bool], bool]) -> Callable[[Sta
     return rule
 
 
+def _display_brackets(state: StateInline, silent: bool) -> bool:
+    """``\\[…\\]`` inside a paragraph, a list item, a table cell, a quote or a heading:
+    texmath knows it only as a block of its own, and there the backslashes would be
+    read as escapes and the formula left as bracketed TeX."""
+    start = state.pos
+    if not state.src.startswith("\\[", start):
+        return False
+    end = state.src.find("\\]", start + 2)
+    if end < 0 or not state.src[start + 2 : end].strip():
+        return False
+    if not silent:
+        token = state.push("math_inline_double", "math", 0)
+        token.content = state.src[start + 2 : end]
+        token.markup = "\\["
+    state.pos = end + 2
+    return True
+
+
 def use_math(md: MarkdownIt) -> None:
-    """Teach ``md`` the four delimiters and render every math token as MathML."""
+    """Teach ``md`` the four delimiters, wherever markdown allows them, and render every
+    math token as MathML."""
     md.use(dollarmath_plugin, allow_space=False, allow_digits=False, allow_labels=False, double_inline=True)
     before = {id(rule) for rule in md.block.ruler.__rules__}
     md.use(texmath_plugin, delimiters="brackets")
@@ -166,6 +188,7 @@ def use_math(md: MarkdownIt) -> None:
         if id(rule) not in before:
             rule.fn = _with_map(rule.fn)
     md.block.ruler.__cache__ = None
+    md.inline.ruler.before("escape", "math_display_brackets", _display_brackets)
     for name in _MATH_TOKENS:
         md.add_render_rule(name, _render_math)
 

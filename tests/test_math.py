@@ -105,3 +105,33 @@ def test_the_markdown_fallback_keeps_a_less_than_inside_math_as_tex() -> None:
     # Typeset, the fallback reads as the answer did: the same formulas, each with its relation.
     assert R.render(md).count("<math") == R.render(text).count("<math") == 6
     assert R.render(md).count("<mo>&lt;</mo>") == 6
+
+
+EVERYWHERE = (
+    "1. The limit is \\[\\lim_{n \\to \\infty} \\left(1 + \\frac{r}{n}\\right)^{n} = e^{r}\\]\n"
+    "2. Its rate $r$ and \\(n\\) periods, or $$\\frac{a}{b}$$ inline\n\n"
+    "- loose item with \\[\\frac{1}{2}\\]\n\n"
+    "- and $x^2$\n\n"
+    "| rate | growth |\n|---|---|\n| $r$ | \\(e^{r}\\) |\n| \\[\\frac{r}{n}\\] | $$n$$ |\n\n"
+    "> A quote: \\[A = Pe^{rt}\\] and $t$\n\n"
+    "## Heading $q$ and \\(p\\)\n\n"
+    "It costs $5 and $10 per month.\n"
+)
+
+
+def test_math_wherever_markdown_allows_it_is_typeset_with_display_as_display() -> None:
+    out = R.render(EVERYWHERE)
+    assert out.count("<math") == 14, out
+    assert "\\frac" not in out and "\\lim" not in out and "\\[" not in out and "\\(" not in out
+    # Display formulas are display math, in display style, even inside a list item.
+    assert out.count('display="block" displaystyle="true"') == 6
+    assert re.search(r"<li>The limit is <math display=\"block\" displaystyle=\"true\">", out)
+    assert "It costs $5 and $10 per month." in out
+
+
+def test_math_everywhere_is_the_same_live_as_rendered_at_once() -> None:
+    view = RecordingView(frame_interval=0)
+    for step in message_script([{"type": "text", "text": EVERYWHERE}], chunk=3).steps:
+        if step.kind == "event":
+            view.feed(step.data)
+    assert view.status == "done" and view._frames.answer.html == R.render(EVERYWHERE)
