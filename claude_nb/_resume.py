@@ -22,7 +22,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 from . import _cache
-from ._reducer import NOTE, NOTICE, REQUEST, RESUME, as_plain
+from ._reducer import NOTICE, REQUEST, RESUME, as_plain
 from ._request import stream_kwargs, without_sampling
 from ._retry import (
     failure_reason,
@@ -57,7 +57,7 @@ class _Attempts:
         self.client = client
         self.cache = cache
         request, note = without_sampling(request)
-        self.opening = [{"type": REQUEST}, *([{"type": NOTE, "text": note}] if note else [])]
+        self.opening = [{"type": REQUEST}, *note_events(note)]
         """What a view hears before the first attempt: the request is on its way, and
         what of it was left out."""
         self.splice = Splice(request)

@@ -12,14 +12,17 @@ the helper it would have made); each event is folded into the final ``Message`` 
 (and the same errors, e.g. for invalid tool JSON), half the cost. The accumulated
 Message is shared with the SDK's tracing as the helper shares it.
 
-These SDK parts are not public. When one is missing or its signature changed, the
-stream helper is used as it is.
+These SDK parts are not public, so they are only a fast path: ``accumulate_event``
+is looked up on each request, and when it is missing or its signature changed, the
+raw stream is read through the SDK's public ``MessageStream`` (which folds the
+Message itself; its copies are skipped), and an unopened manager is read as it is.
 """
 
 from __future__ import annotations
 
 import importlib
 import inspect
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from types import TracebackType
 from typing import Any
@@ -43,8 +46,6 @@ def sdk_accumulator() -> Accumulate | None:
 
     Looked up on every request, not once at import, so the check follows the SDK
     module as it is now; the signature is inspected once per function."""
-    import sys
-
     module = sys.modules.get(_MODULE)
     if module is None:
         try:
