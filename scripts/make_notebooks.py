@@ -172,7 +172,7 @@ NOTEBOOKS: dict[str, list[tuple[str, str]]] = {
             "view = StreamView()\n"
             "display(view)\n"
             "message = view.consume(client.messages.stream(\n"
-            "    model='claude-sonnet-4-5', max_tokens=1024,\n"
+            "    model='claude-sonnet-5-5', max_tokens=1024,\n"
             "    messages=[{'role': 'user', 'content': 'Show me a table and a formula.'}],\n"
             "))",
         ),
@@ -188,7 +188,7 @@ NOTEBOOKS: dict[str, list[tuple[str, str]]] = {
             "aview = StreamView()\n"
             "display(aview)\n"
             "amessage = await aview.aconsume(aclient.messages.stream(\n"
-            "    model='claude-sonnet-4-5', max_tokens=1024,\n"
+            "    model='claude-sonnet-5-5', max_tokens=1024,\n"
             "    messages=[{'role': 'user', 'content': 'Think it through: plan a forecast.'}],\n"
             "))",
         ),
