@@ -17,7 +17,7 @@ from typing import Any
 from claude_nb._cassette import Recorder
 from claude_nb._config import default_model
 from claude_nb._resume import ResumingStream
-from claude_nb.replay import SCENARIOS, ReplayServer, Script, message_script
+from claude_nb.replay import ReplayServer, Script, Step, message_script
 
 OUT = Path(__file__).resolve().parent.parent / "claude_nb" / "cassettes"
 
@@ -82,6 +82,65 @@ The folded pane above holds the thinking that led here; open it to read how the 
 """
 
 
+PYTHON_313 = "https://docs.python.org/3/whatsnew/3.13.html"
+SEARCH_ANSWER = (
+    "Python 3.13 brings a new interactive interpreter (multi-line editing, colour, paste mode), an "
+    "experimental free-threaded build without the GIL, an experimental JIT compiler, and better error "
+    'messages; it also removes the long-deprecated "dead batteries" modules.'
+)
+
+
+def web_search(model: str) -> Script:
+    """A web search about the question the tools notebook asks, answered with citations."""
+    citation = {
+        "type": "web_search_result_location",
+        "url": PYTHON_313,
+        "title": "What's New In Python 3.13",
+        "encrypted_index": "Eo8BCioIAhgB",
+        "cited_text": "Python 3.13 is the latest stable release of the Python programming language.",
+    }
+    hit = {
+        "type": "web_search_result",
+        "url": PYTHON_313,
+        "title": "What's New In Python 3.13",
+        "encrypted_content": "EqgfCioIARgB",
+        "page_age": "2 months ago",
+    }
+    return message_script(
+        [
+            {"type": "text", "text": "I'll look that up."},
+            {"type": "server_tool_use", "id": "srvtoolu_01", "name": "web_search", "input": {"query": "Python 3.13"}},
+            {"type": "web_search_tool_result", "tool_use_id": "srvtoolu_01", "content": [hit]},
+            {"type": "text", "text": SEARCH_ANSWER, "citations": [citation]},
+        ],
+        model=model,
+        chunk=10,
+        usage_extra={"server_tool_use": {"web_search_requests": 1}},
+    )
+
+
+RESUMED = (
+    "A stream can break half way through a sentence, and the answer still reads as one: what arrived "
+    "is kept on screen, a continuation is asked for, and the rest of the sentence follows from exactly "
+    "where it stopped, so you never pay for the same words twice."
+)
+RESUME_CUT = RESUMED.index("a continuation")
+
+
+def resumed_once(model: str) -> Any:
+    """The first request's stream breaks after RESUME_CUT characters; the continuation
+    request gets the rest, which finishes the same sentence."""
+
+    def answer(request: dict[str, Any]) -> Script:
+        if len(request.get("messages", [])) > 1:
+            return message_script([{"type": "text", "text": RESUMED[RESUME_CUT:]}], model=model, chunk=10)
+        script = message_script([{"type": "text", "text": RESUMED[:RESUME_CUT]}], model=model, chunk=10, finish=False)
+        script.steps.append(Step("drop"))
+        return script
+
+    return answer
+
+
 def _record(server: ReplayServer, name: str, script: Script | None, request: dict[str, Any]) -> None:
     import anthropic
 
@@ -99,7 +158,7 @@ def _record(server: ReplayServer, name: str, script: Script | None, request: dic
 def main() -> int:
     model = default_model()
     base: dict[str, Any] = {"model": model, "max_tokens": 4096}
-    with ReplayServer() as server:
+    with ReplayServer(chooser=resumed_once(model)) as server:
         _record(
             server,
             "rich",
@@ -127,10 +186,9 @@ def main() -> int:
         )
         search = {**base, "tools": [{"type": "web_search_20250305", "name": "web_search", "max_uses": 3}]}
         search["messages"] = [{"role": "user", "content": "Search the web: what is new in Python 3.13?"}]
-        _record(server, "web_search", SCENARIOS["web_search"](search), search)
+        _record(server, "web_search", web_search(model), search)
         resume = {**base, "messages": [{"role": "user", "content": "Write a long answer (it will resume)."}]}
-        server.queue(SCENARIOS["broken_once"](resume))  # the first turn; the continuation is chosen by request
-        _record(server, "resume", None, resume)
+        _record(server, "resume", None, resume)  # both turns are the chooser's: it breaks, then it goes on
     return 0
 
 

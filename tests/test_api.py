@@ -90,3 +90,21 @@ def test_demo_mode_names_a_model_it_has_no_recording_of(
     assert footer.count("demo mode: a recorded answer") == 1
     claude_nb.stream("Explain compound interest", model="claude-sonnet-5-5")
     assert "was asked for" not in capsys.readouterr().out
+
+
+def test_demo_recordings_fit_what_the_notebooks_ask(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A web search about Python 3.13 is answered about Python; the resumed answer
+    reads as one, its continuation finishing the sentence the break cut."""
+    monkeypatch.setenv("CLAUDE_NB_DEMO", "1")
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    searched = claude_nb.stream("Search the web: what is new in Python 3.13?", server_tools=["web_search"])
+    answer = "".join(b.text for b in searched.content if b.type == "text")
+    assert "Python 3.13" in answer and "free-threaded" in answer and "sunny" not in answer
+    resumed = claude_nb.stream("Write a long answer, and resume it if the stream breaks.")
+    text = "".join(b.text for b in resumed.content if b.type == "text")
+    assert text.startswith("A stream can break half way through a sentence")
+    assert "kept on screen, a continuation is asked for" in text and text.endswith("the same words twice.")
+    assert "#" not in text
+    assert "resumed once" in capsys.readouterr().out
