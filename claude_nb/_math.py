@@ -67,6 +67,7 @@ HTML), no ``maction`` (an event target), no ``href`` anywhere."""
 MATH_ATTRIBUTES = frozenset(
     {
         "accent",
+        "alttext",
         "accentunder",
         "close",
         "columnalign",
@@ -114,15 +115,24 @@ _LT, _GT = "\ue000", "\ue001"
 through unescaped; they become entities after conversion."""
 
 
+_ACTIVE_TEX = re.compile(r"\\(?:href|url|class|cssId|style|unicode|require|html\w*|data|attr|toggle)(?![a-zA-Z])")
+"""TeX commands that make links, set styles, classes or ids, or load code in a TeX
+engine (MathJax) that reads the saved answer: a formula using one is shown as code."""
+
+
 @functools.lru_cache(maxsize=512)
 def to_mathml(latex: str, display: bool) -> str:
     """MathML for one formula, or its source as code when the converter refuses it.
 
-    Cached: the live block is rendered again on every frame, and a formula in it is
-    the same string each time."""
+    The TeX rides along as ``alttext`` (MathML's own text alternative): the saved
+    answer is written from it for readers whose sanitizer drops MathML (see
+    ``tex_for_typesetters``). Cached: the live block is rendered again on every frame,
+    and a formula in it is the same string each time."""
     source = latex.strip()
     if not source:
         return ""
+    if _ACTIVE_TEX.search(source):
+        return f'<code class="cnb-math-error" title="not typeset">{html.escape(source)}</code>'
     # The converter copies \text{…} through unescaped: no angle bracket may reach it
     # raw. In text they become stand-ins, in math the TeX symbols for the relations.
     safe = _TEXT_ARG.sub(lambda m: m.group(0).replace("<", _LT).replace(">", _GT), source)
@@ -134,7 +144,36 @@ def to_mathml(latex: str, display: bool) -> str:
         return f'<code class="cnb-math-error" title="not typeset">{html.escape(source)}</code>'
     if display:  # set as display, fractions and limits full size, wherever the formula stands
         mathml = mathml.replace(' display="block">', ' display="block" displaystyle="true">', 1)
+    alt = html.escape(source, quote=True)
+    mathml = mathml.replace("<math ", f'<math alttext="{alt}" ', 1)
     return mathml.replace(_LT, "&lt;").replace(_GT, "&gt;")
+
+
+_MATHML = re.compile(r"<math\b([^>]*)>.*?</math>", re.DOTALL)
+_ALT = re.compile(r'\balttext="([^"]*)"')
+TEX_CLASS = "cnb-tex mathjax_process tex2jax_process"
+"""Where Jupyter's MathJax is asked to typeset inside an answer it otherwise leaves
+alone (``mathjax_ignore`` keeps it from reading prices as formulas)."""
+
+
+def tex_for_typesetters(fragment: str) -> str:
+    """``fragment`` with every formula as its TeX for the reader's MathJax instead of
+    MathML: Jupyter shows an untrusted notebook's HTML through a sanitizer that drops
+    MathML tags and keeps their text ("A=P(1+rn)nt"), while its MathJax typesets TeX
+    in HTML outputs, trusted or not (so do nbconvert's pages). Only the saved answer
+    takes this form; the live view keeps MathML."""
+    if "<math" not in fragment:
+        return fragment
+
+    def tex(match: re.Match[str]) -> str:
+        alt = _ALT.search(match.group(1))
+        if alt is None:
+            return match.group(0)
+        opening, closing = ("\\[", "\\]") if 'display="block"' in match.group(1) else ("\\(", "\\)")
+        source = html.escape(html.unescape(alt.group(1)), quote=False)  # text again, whatever the serializer left
+        return f'<span class="{TEX_CLASS}">{opening}{source}{closing}</span>'
+
+    return _MATHML.sub(tex, fragment)
 
 
 def _render_math(renderer: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:

@@ -9,6 +9,7 @@ import re
 from importlib.resources import files
 
 from . import _fallback, _pieces, _tool_table
+from ._math import tex_for_typesetters
 from ._reducer import StreamState
 from ._safety import Sanitizer
 
@@ -27,6 +28,9 @@ def snapshot_html(
     """``answer_html`` and ``thinking_html`` come from the renderer, already sanitized;
     everything else is built here and sanitized here (cleaning a long answer twice
     would cost more than the rest of the snapshot)."""
+    # Formulas as TeX for the reader's MathJax: a sanitizer (an untrusted notebook's)
+    # keeps that and drops MathML (see tex_for_typesetters).
+    answer_html, thinking_html = tex_for_typesetters(answer_html), tex_for_typesetters(thinking_html)
     parts = []
     if _pieces.has_thinking(state):
         label = html.escape(_pieces.thinking_label(state, now))
@@ -40,8 +44,8 @@ def snapshot_html(
         sanitizer.clean(_pieces.extra_html(state) + _tool_table.tools_html(state) + _pieces.footer_html(state, now))
     )
     body = "".join(parts)
-    # The math is typeset already: the classes keep MathJax (which Jupyter runs on
-    # HTML outputs) from scanning the answer, and from reading a price as a formula.
+    # The classes keep MathJax (which Jupyter runs on HTML outputs) from scanning the
+    # answer and reading a price as a formula; only the formulas' own spans ask for it.
     root = "cnb jp-RenderedHTMLCommon mathjax_ignore tex2jax_ignore"
     named = f' data-cnb-key="{html.escape(key)}"' if key else ""
     return f'<style>{CSS}</style><div class="{root}" data-status="{state.status}"{named}>{body}</div>'

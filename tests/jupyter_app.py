@@ -62,6 +62,7 @@ class JupyterApp:
         self.env = {
             **env,
             "JUPYTER_CONFIG_DIR": str(state / "config"),
+            "JUPYTER_DATA_DIR": str(state / "data"),  # the notebook signatures' secret and database
             "JUPYTER_RUNTIME_DIR": str(state / "runtime"),
             "JUPYTERLAB_SETTINGS_DIR": str(state / "settings"),
             "JUPYTERLAB_WORKSPACES_DIR": str(state / "workspaces"),

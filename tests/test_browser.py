@@ -748,3 +748,53 @@ def test_make_demo_lands_on_the_quickstart_with_no_news_pop_up(
             except subprocess.TimeoutExpired:
                 proc.terminate()
                 proc.wait(timeout=10)
+
+
+TEN_FORMULAS = (
+    "# Growth $A$\n\n"
+    "1. Compounded: \\[A = P\\left(1 + \\frac{r}{n}\\right)^{nt}\\]\n"
+    "2. Continuous: $A = Pe^{rt}$ and \\(e^{rt}\\)\n\n"
+    "| rate | limit |\n|---|---|\n| $r$ | $$\\lim_{n \\to \\infty} \\left(1 + \\frac{r}{n}\\right)^{n} = e^{r}$$ |\n\n"
+    "> A quote: \\[\\frac{a}{b}\\] with $x^2$\n\n"
+    "- loose, $t$ years\n\n- and \\(y < z\\)\n\n"
+    "It costs $5 and $10 per month.\n"
+)
+
+
+@pytest.mark.parametrize("trusted", [False, True], ids=["untrusted", "trusted"])
+def test_a_saved_answers_formulas_are_typeset_trusted_or_not(
+    trusted: bool, browser: Browser, replay: ReplayServer, request: pytest.FixtureRequest
+) -> None:
+    """Saved, the formulas are TeX the page's MathJax typesets: an untrusted notebook's
+    sanitizer drops MathML (it kept only its text), not TeX. Ten of ten, prices text."""
+    from nbclient import NotebookClient
+    from nbformat.sign import NotebookNotary
+
+    from claude_nb.replay import message_script
+
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [nbformat.v4.new_code_cell("%load_ext claude_nb"), nbformat.v4.new_code_cell("%%claude\nmath")]
+    replay.queue(message_script([{"type": "text", "text": TEN_FORMULAS}]))
+    with pytest.MonkeyPatch.context() as env:  # the kernel talks to the loopback API
+        for key, value in browser.env.items():
+            env.setenv(key, value)
+        NotebookClient(nb, timeout=120, kernel_name="python3").execute()
+    name = f"saved-math-{'trusted' if trusted else 'untrusted'}.ipynb"
+    if trusted:
+        NotebookNotary(data_dir=str(browser.root.parent / "lab-state" / "data")).sign(nb)
+    nbformat.write(nb, browser.root / name)
+    with opened(browser, browser.lab, name, request) as page:
+        out = page.locator(".jp-OutputArea-output").last
+        page.wait_for_function(
+            "() => document.querySelectorAll('.jp-OutputArea-output mjx-container').length >= 10", timeout=30_000
+        )
+        assert out.locator("mjx-container").count() == 10
+        # Trusted, claude_nb's page extension shows it (and asks the page's MathJax);
+        # untrusted, JupyterLab's sanitized HTML does.
+        assert page.locator(".jp-OutputArea-output.cnb-answer-output").count() == (1 if trusted else 0)
+        text = out.inner_text()
+        assert "\\(" not in text and "\\[" not in text and "\\frac" not in text
+        assert "It costs $5 and $10 per month." in text
+        assert out.locator("math:not(mjx-assistive-mml math)").count() == 0  # no MathML left as text
+        _screenshot(page, f"lab-saved-math-{'trusted' if trusted else 'untrusted'}.png")

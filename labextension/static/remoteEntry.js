@@ -107,6 +107,8 @@
         super();
         this.mimeType = options.mimeType;
         this.addClass("cnb-answer-output");
+        // The page's MathJax: the saved answer writes its formulas as TeX for it.
+        this._typesetter = options.latexTypesetter || null;
         this._pending = null;
         this._frame = 0;
       }
@@ -136,6 +138,7 @@
       _show(html) {
         this._stop();
         this.node.innerHTML = html;
+        if (this._typesetter) this._typesetter.typeset(this.node);
       }
 
       _adopt(entry, html) {
