@@ -761,9 +761,13 @@ TEN_FORMULAS = (
 )
 
 
-@pytest.mark.parametrize("trusted", [False, True], ids=["untrusted", "trusted"])
+@pytest.mark.parametrize(
+    ("app_name", "trusted"),
+    [("lab", False), ("lab", True), ("notebook", False)],
+    ids=["lab-untrusted", "lab-trusted", "notebook7-untrusted"],
+)
 def test_a_saved_answers_formulas_are_typeset_trusted_or_not(
-    trusted: bool, browser: Browser, replay: ReplayServer, request: pytest.FixtureRequest
+    app_name: str, trusted: bool, browser: Browser, replay: ReplayServer, request: pytest.FixtureRequest
 ) -> None:
     """Saved, the formulas are TeX the page's MathJax typesets: an untrusted notebook's
     sanitizer drops MathML (it kept only its text), not TeX. Ten of ten, prices text."""
@@ -780,11 +784,16 @@ def test_a_saved_answers_formulas_are_typeset_trusted_or_not(
         for key, value in browser.env.items():
             env.setenv(key, value)
         NotebookClient(nb, timeout=120, kernel_name="python3").execute()
-    name = f"saved-math-{'trusted' if trusted else 'untrusted'}.ipynb"
+    name = f"saved-math-{app_name}-{'trusted' if trusted else 'untrusted'}.ipynb"
     if trusted:
         NotebookNotary(data_dir=str(browser.root.parent / "lab-state" / "data")).sign(nb)
     nbformat.write(nb, browser.root / name)
-    with opened(browser, browser.lab, name, request) as page:
+    with ExitStack() as stack:
+        app = browser.lab
+        if app_name == "notebook":
+            app = JupyterApp("notebook", browser.root, browser.env)
+            stack.callback(app.stop)
+        page = stack.enter_context(opened(browser, app, name, request))
         out = page.locator(".jp-OutputArea-output").last
         page.wait_for_function(
             "() => document.querySelectorAll('.jp-OutputArea-output mjx-container').length >= 10", timeout=30_000
@@ -797,4 +806,4 @@ def test_a_saved_answers_formulas_are_typeset_trusted_or_not(
         assert "\\(" not in text and "\\[" not in text and "\\frac" not in text
         assert "It costs $5 and $10 per month." in text
         assert out.locator("math:not(mjx-assistive-mml math)").count() == 0  # no MathML left as text
-        _screenshot(page, f"lab-saved-math-{'trusted' if trusted else 'untrusted'}.png")
+        _screenshot(page, f"{app_name}-saved-math-{'trusted' if trusted else 'untrusted'}.png")
