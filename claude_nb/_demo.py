@@ -19,6 +19,7 @@ import re
 from importlib.resources import files
 from typing import Any
 
+from . import _demo_short as _short
 from ._cassette import Cassette
 from ._playback import pace_for, script_of
 
@@ -45,15 +46,19 @@ def _allows_server_tool(request: dict[str, Any], prefix: str) -> bool:
     return any(str(t.get("type", "")).startswith(prefix) for t in request.get("tools") or [] if isinstance(t, dict))
 
 
-def pick(request: dict[str, Any]) -> str:
-    """The cassette for a fresh prompt."""
+_RICH = ("compound", "interest", "formula", "math", "markdown", "show me", "explain", "example")
+"""What the rich recording answers: compound interest, with a table, code and math."""
+
+
+def pick(request: dict[str, Any]) -> str | None:
+    """The cassette for a fresh prompt, or None when no recording fits it."""
     text = _last_user_text(request).lower()
-    for name, words in _KEYWORDS:
+    for name, words in [*_KEYWORDS, ("rich", _RICH)]:
         if any(re.search(r"\b" + re.escape(w), text) for w in words):
             if name == "web_search" and not _allows_server_tool(request, "web_search"):
                 continue
             return name
-    return "rich"
+    return None
 
 
 def _last_user_text(request: dict[str, Any]) -> str:
@@ -100,7 +105,11 @@ def _choose(request: dict[str, Any]) -> Any:
     received = _context_received(request)
     if received:
         return _context_answer(request, received)
-    return script_of(cassette(pick(request)).turns[0])
+    asked = _short.asked_length(_last_user_text(request))
+    if asked is not None:
+        return _paced(_short.answer(request, asked))
+    name = pick(request)
+    return script_of(cassette(name).turns[0]) if name else _paced(_short.no_recording(request))
 
 
 _FRAME = re.compile(r"(?:DataFrame|Series) `[^`]+`(?: \(shape \([^)]*\)\))?: [^(\n]+")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Iterator
+from typing import Any
 
 import anthropic
 import pytest
@@ -108,3 +109,28 @@ def test_demo_recordings_fit_what_the_notebooks_ask(
     assert "kept on screen, a continuation is asked for" in text and text.endswith("the same words twice.")
     assert "#" not in text
     assert "resumed once" in capsys.readouterr().out
+
+
+def test_demo_mode_answers_a_short_ask_shortly_and_says_when_no_recording_fits(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("CLAUDE_NB_DEMO", "1")
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    first = claude_nb.stream("Explain compound interest")
+    history = [
+        {"role": "user", "content": "Explain compound interest"},
+        {"role": "assistant", "content": [b.model_dump() for b in first.content]},
+    ]
+
+    def follow_up(prompt: str, before: list[dict[str, Any]]) -> str:
+        answer = claude_nb.stream(messages=[*before, {"role": "user", "content": prompt}])
+        return "".join(b.text for b in answer.content if b.type == "text")
+
+    five = follow_up("And in five words?", history)
+    assert 1 <= len(five.split()) <= 5, five
+    one_sentence = follow_up("Sum it up in one sentence.", history)
+    assert len(one_sentence.split()) <= 40 and one_sentence.count(". ") == 0, one_sentence
+    unrelated = follow_up("Which columns would you model, and how? A table, please.", history)
+    assert unrelated.startswith("Demo mode has no recorded answer for this prompt")
+    assert "# Compound interest" not in unrelated
+    capsys.readouterr()

@@ -93,7 +93,7 @@ def test_the_circle_check_sees_a_circle() -> None:
 
 
 def test_only_demo_and_replay_modules_import_the_loopback_server() -> None:
-    allowed = {"claude_nb._demo", "claude_nb._offline", "claude_nb._playback"}
+    allowed = {"claude_nb._demo", "claude_nb._demo_short", "claude_nb._offline", "claude_nb._playback"}
     users = {
         name
         for name, targets in imports().items()
