@@ -25,12 +25,14 @@ NO_RECORDING = (
 
 
 def asked_length(prompt: str) -> tuple[int, str] | None:
-    """(count, "word" or "sentence") when the prompt asks for an answer that short; a
-    bare count ("And in one?") means words. Only short prompts are such asks."""
-    if len(prompt.split()) > 14:
+    """(count, "word" or "sentence") when the prompt asks for an answer that short
+    ("in five words", "in two sentences"); a bare count means words only in a prompt of
+    a few words ("And in one?"), not in "explain it with a table"."""
+    words = len(prompt.split())
+    if words > 14:
         return None
     match = _LENGTH.search(prompt)
-    if match is None:
+    if match is None or (match.group(2) is None and words > 4):
         return None
     count = match.group(1).lower()
     number = _COUNTS[count] if count in _COUNTS else int(count)
@@ -58,6 +60,8 @@ WORDS = {
     2: "Interest compounds.",
     3: "Interest earns interest.",
     4: "Interest keeps earning interest.",
+    5: "Interest earns interest over time.",
+    6: "Savings grow on their own growth.",
 }
 OTHER = ["Demo mode records short answers about compound interest only.", "Ask with a key for this one."]
 OTHER_WORDS = {
@@ -69,11 +73,12 @@ OTHER_WORDS = {
 }
 
 
-def short_text(previous: str, count: int, unit: str) -> str:
+def short_text(previous: str, count: int, unit: str, prompt: str = "") -> str:
     """The recorded short answers are about compound interest, the demo's topic (the
-    answer before was about it, or there was none); after anything else the demo says
-    it has no short answer for it, as briefly as asked."""
-    on_topic = not previous or "interest" in previous.lower()
+    prompt or the answer before is about it, or there was none); after anything else
+    the demo says it has no short answer for it, as briefly as asked."""
+    unrecorded = previous.startswith(NO_RECORDING[:30])
+    on_topic = "interest" in prompt.lower() or not previous or ("interest" in previous.lower() and not unrecorded)
     sentences, words = (SENTENCES, WORDS) if on_topic else (OTHER, OTHER_WORDS)
     if unit == "sentence":
         return " ".join(sentences[:count])
@@ -83,10 +88,16 @@ def short_text(previous: str, count: int, unit: str) -> str:
     return " ".join(cut).rstrip(",;:") + "."
 
 
+def _last_prompt(request: dict[str, Any]) -> str:
+    from .replay._scenarios import _last_user_text
+
+    return _last_user_text(request)
+
+
 def answer(request: dict[str, Any], asked: tuple[int, str]) -> Any:
     from .replay import message_script
 
-    text = short_text(_previous_answer(request), *asked)
+    text = short_text(_previous_answer(request), *asked, prompt=_last_prompt(request))
     return message_script([{"type": "text", "text": text}], model=request.get("model", ""), message_id="msg_demo_short")
 
 

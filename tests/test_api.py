@@ -134,3 +134,20 @@ def test_demo_mode_answers_a_short_ask_shortly_and_says_when_no_recording_fits(
     assert unrelated.startswith("Demo mode has no recorded answer for this prompt")
     assert "# Compound interest" not in unrelated
     capsys.readouterr()
+
+
+@pytest.mark.parametrize(
+    ("prompt", "asked"),
+    [
+        ("And in five words?", (5, "word")),
+        ("And in one?", (1, "word")),
+        ("Sum it up in one sentence.", (1, "sentence")),
+        ("In two sentences: why does compound interest matter for savers?", (2, "sentence")),
+        ("Explain compound interest with a small table, a code sample and the formula.", None),
+        ("Show me a table and a formula.", None),
+    ],
+)
+def test_what_counts_as_a_short_ask(prompt: str, asked: tuple[int, str] | None) -> None:
+    from claude_nb._demo_short import asked_length
+
+    assert asked_length(prompt) == asked
