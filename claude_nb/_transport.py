@@ -245,15 +245,13 @@ class AsyncRawStreamRequest:
             await self._stream.close()
 
 
-class HelperMessageStream:
-    """The public route: a raw stream read through the SDK's own ``MessageStream``,
-    which accumulates the Message itself; its synthesized copies are skipped. Slower
-    than ``RawMessageStream`` (it builds every copy) but needs nothing private."""
+class _Helped:
+    """What both helper routes offer besides their events."""
+
+    _helper: Any
 
     def __init__(self, raw: Any) -> None:
         self._raw = raw
-        self._helper = MessageStream(raw, output_format=_NOT_GIVEN)
-        self._events = (e for e in self._helper if e.type not in SYNTHESIZED)
 
     @property
     def recorded_note(self) -> str:
@@ -261,7 +259,18 @@ class HelperMessageStream:
 
     @property
     def current_message_snapshot(self) -> anthropic.types.Message:
-        return self._helper.current_message_snapshot
+        return self._helper.current_message_snapshot  # type: ignore[no-any-return]
+
+
+class HelperMessageStream(_Helped):
+    """The public route: a raw stream read through the SDK's own ``MessageStream``,
+    which accumulates the Message itself; its synthesized copies are skipped. Slower
+    than ``RawMessageStream`` (it builds every copy) but needs nothing private."""
+
+    def __init__(self, raw: Any) -> None:
+        super().__init__(raw)
+        self._helper = MessageStream(raw, output_format=_NOT_GIVEN)
+        self._events = (e for e in self._helper if e.type not in SYNTHESIZED)
 
     def __iter__(self) -> Iterator[Any]:
         return self._events
@@ -270,25 +279,17 @@ class HelperMessageStream:
         self._helper.close()
 
 
-class AsyncHelperMessageStream:
+class AsyncHelperMessageStream(_Helped):
     """The async twin of ``HelperMessageStream``."""
 
     def __init__(self, raw: Any) -> None:
-        self._raw = raw
+        super().__init__(raw)
         self._helper = AsyncMessageStream(raw, output_format=_NOT_GIVEN)
 
     async def _run(self) -> AsyncIterator[Any]:
         async for event in self._helper:
             if event.type not in SYNTHESIZED:
                 yield event
-
-    @property
-    def recorded_note(self) -> str:
-        return recorded_note(self._raw)
-
-    @property
-    def current_message_snapshot(self) -> anthropic.types.Message:
-        return self._helper.current_message_snapshot
 
     def __aiter__(self) -> AsyncIterator[Any]:
         return self._run()

@@ -32,6 +32,18 @@ def server() -> Iterator[ReplayServer]:
         yield s
 
 
+@pytest.fixture
+def api(server: ReplayServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[ReplayServer]:
+    """This process talks to the module's loopback API with a key, as a script would."""
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", server.base_url)
+    monkeypatch.setenv("ANTHROPIC_API_KEY", SENTINEL_KEY)
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    monkeypatch.delenv("ANTHROPIC_AUTH_TOKEN", raising=False)
+    monkeypatch.delenv("CLAUDE_NB_DEMO", raising=False)
+    yield server
+    server.counting_hold = None
+
+
 def kernel_env(replay: ReplayServer, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ANTHROPIC_")}
     env.update(

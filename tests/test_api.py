@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Iterator
 from typing import Any
 
 import anthropic
@@ -17,17 +16,6 @@ from claude_nb.replay import ReplayServer
 from .conftest import SENTINEL_KEY
 
 pytestmark = pytest.mark.sdk  # run again against the oldest supported SDK
-
-
-@pytest.fixture
-def api(server: ReplayServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[ReplayServer]:
-    monkeypatch.setenv("ANTHROPIC_BASE_URL", server.base_url)
-    monkeypatch.setenv("ANTHROPIC_API_KEY", SENTINEL_KEY)
-    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
-    monkeypatch.delenv("ANTHROPIC_AUTH_TOKEN", raising=False)
-    monkeypatch.delenv("CLAUDE_NB_DEMO", raising=False)
-    yield server
-    server.counting_hold = None
 
 
 def test_astream_streams_and_returns_the_message(api: ReplayServer, capsys: pytest.CaptureFixture[str]) -> None:

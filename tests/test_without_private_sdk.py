@@ -18,22 +18,19 @@ import claude_nb
 from claude_nb import StreamView, _retry, _transport
 from claude_nb.replay import HttpError, ReplayServer, Script
 
-from .conftest import SENTINEL_KEY, Kernel, kernel_env
+from .conftest import Kernel, kernel_env
 from .sdk_private import HIDE_IN_KERNEL, hidden
 
 pytestmark = pytest.mark.sdk
 
 
 @pytest.fixture
-def api(server: ReplayServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[ReplayServer]:
-    monkeypatch.setenv("ANTHROPIC_BASE_URL", server.base_url)
-    monkeypatch.setenv("ANTHROPIC_API_KEY", SENTINEL_KEY)
-    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
-    monkeypatch.delenv("CLAUDE_NB_DEMO", raising=False)
+def api(api: ReplayServer) -> Iterator[ReplayServer]:
+    """The loopback API (conftest's), with the SDK's private parts hidden."""
     with hidden():
         assert _transport.sdk_accumulator() is None
         assert not hasattr(anthropic.Anthropic, "_should_retry")
-        yield server
+        yield api
 
 
 def lookup(key: str) -> dict[str, Any]:
