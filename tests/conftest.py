@@ -44,6 +44,17 @@ def api(server: ReplayServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[Repla
     server.counting_hold = None
 
 
+@pytest.fixture
+def demo(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Demo mode with no key, its recorded answers streamed at full speed (the pace is
+    for people watching)."""
+    from claude_nb import _offline, _playback
+
+    monkeypatch.setenv("CLAUDE_NB_DEMO", "1")
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    monkeypatch.setattr(_offline, "set_speed", lambda _rate: _playback.set_speed(0))
+
+
 def kernel_env(replay: ReplayServer, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ANTHROPIC_")}
     env.update(

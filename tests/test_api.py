@@ -68,11 +68,7 @@ def test_a_missing_key_is_a_catchable_claude_error(api: ReplayServer, monkeypatc
     assert len(api.requests) == sent
 
 
-def test_demo_mode_names_a_model_it_has_no_recording_of(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    monkeypatch.setenv("CLAUDE_NB_DEMO", "1")
-    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+def test_demo_mode_names_a_model_it_has_no_recording_of(demo: None, capsys: pytest.CaptureFixture[str]) -> None:
     claude_nb.stream("Explain compound interest", model="claude-nonexistent-9")
     footer = capsys.readouterr().out.strip().splitlines()[-1]
     assert "recorded with claude-sonnet-5-5; claude-nonexistent-9 was asked for and not used" in footer
@@ -81,13 +77,9 @@ def test_demo_mode_names_a_model_it_has_no_recording_of(
     assert "was asked for" not in capsys.readouterr().out
 
 
-def test_demo_recordings_fit_what_the_notebooks_ask(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_demo_recordings_fit_what_the_notebooks_ask(demo: None, capsys: pytest.CaptureFixture[str]) -> None:
     """A web search about Python 3.13 is answered about Python; the resumed answer
     reads as one, its continuation finishing the sentence the break cut."""
-    monkeypatch.setenv("CLAUDE_NB_DEMO", "1")
-    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
     searched = claude_nb.stream("Search the web: what is new in Python 3.13?", server_tools=["web_search"])
     answer = "".join(b.text for b in searched.content if b.type == "text")
     assert "Python 3.13" in answer and "free-threaded" in answer and "sunny" not in answer
@@ -100,10 +92,8 @@ def test_demo_recordings_fit_what_the_notebooks_ask(
 
 
 def test_demo_mode_answers_a_short_ask_shortly_and_says_when_no_recording_fits(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    demo: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setenv("CLAUDE_NB_DEMO", "1")
-    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
     first = claude_nb.stream("Explain compound interest")
     history = [
         {"role": "user", "content": "Explain compound interest"},

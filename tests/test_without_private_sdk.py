@@ -77,9 +77,7 @@ def test_a_stream_broken_mid_answer_is_resumed(api: ReplayServer, capsys: pytest
     assert message.content[0].type == "text" and message.content[0].text.endswith("to the very end.")
 
 
-def test_demo_mode(api: ReplayServer, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    monkeypatch.setenv("CLAUDE_NB_DEMO", "1")
-    monkeypatch.delenv("ANTHROPIC_API_KEY")
+def test_demo_mode(api: ReplayServer, demo: None, capsys: pytest.CaptureFixture[str]) -> None:
     message = claude_nb.stream("Explain compound interest")
     assert message.stop_reason == "end_turn" and "demo mode" in _quiet(capsys)
 
@@ -186,7 +184,7 @@ def test_in_a_kernel_every_feature_works_without_them(replay: ReplayServer, tmp_
         tape = tmp_path / "tape.jsonl"
         assert kernel.run(f"%%claude --new --record {tape}\nreplay:rich taped").ok
         assert kernel.run(f"%%claude --new --replay {tape} -o c\nreplay:rich taped").ok
-        demo = kernel.run("%claude demo\n")
+        demo = kernel.run("%claude demo\n%config Claude.demo_tokens_per_second = 0")
         assert demo.ok
         answer = kernel.run("%%claude --new -o d\nExplain compound interest")
         assert answer.ok, answer.error_lines
