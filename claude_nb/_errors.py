@@ -50,7 +50,7 @@ class IncompleteStreamError(ClaudeError):
 
 
 class MissingKeyError(ClaudeError):
-    """No key is configured. A library raises it (never ``SystemExit``): a web app, a
+    """No key is configured. A library raises it (it never ends the process): a web app, a
     test run or a script's own ``except`` decides what to do. The first line names
     the variable to set; the rest says how, for a notebook or for a script."""
 
