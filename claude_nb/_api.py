@@ -199,7 +199,7 @@ def _request(
         raise TypeError("pass either prompt or messages")
     settings = current_settings()
     msgs = messages if messages is not None else [{"role": "user", "content": prompt}]
-    known = {k: params.pop(k) for k in ("model", "max_tokens", "system", "temperature") if k in params}
+    known = {k: params.pop(k) for k in ("model", "max_tokens", "system", "temperature", "effort") if k in params}
     max_turns = params.pop("max_turns", None)
     thinking = params.pop("thinking", None)
     display = params.pop("thinking_display", None)

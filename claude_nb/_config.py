@@ -45,6 +45,11 @@ class Claude(Configurable):
         help="Deprecated: never sent, since API version 2026-10-21 (every SDK 2.x) refuses sampling "
         "parameters; an answer asked with it says so in its footer.",
     ).tag(config=True)
+    effort = Unicode(
+        "",
+        help="How much effort the model spends: 'low', 'medium', 'high', 'xhigh' or 'max', sent as "
+        "output_config.effort ('' leaves it to the API).",
+    ).tag(config=True)
     out = Unicode("_claude", help="Variable the final Message is bound to.").tag(config=True)
     frame_interval = Float(0.05, help="Seconds between frontend updates while streaming.").tag(config=True)
     allow_remote_images = Bool(

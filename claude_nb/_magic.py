@@ -68,6 +68,11 @@ class ClaudeMagics(Magics):
         type=float,
         help="Deprecated, not sent: API version 2026-10-21 refuses sampling parameters (the footer says so).",
     )
+    @argument(
+        "--effort",
+        help="How much effort the model spends: low, medium, high, xhigh or max (output_config.effort; "
+        "default: Claude.effort).",
+    )
     @argument("-o", "--out", help="Variable to bind the final Message to (default: _claude).")
     @argument("--new", action="store_true", help="Start a fresh conversation with this cell.")
     @argument("--raw", action="store_true", help="Send the cell as written: no {name} interpolation.")
@@ -124,6 +129,7 @@ class ClaudeMagics(Magics):
             thinking=args.thinking,
             thinking_display=args.thinking_display,
             temperature=args.temperature,
+            effort=_unquote(args.effort),
         )
         if args.tools:
             params["tools"] = lookup_functions(args.tools, namespace)
@@ -228,6 +234,7 @@ class ClaudeMagics(Magics):
                 "temperature",
                 "unset" if s.temperature is None else f"{s.temperature} (not sent: API 2026-10-21 refuses it)",
             ),
+            ("effort", s.effort or "API default"),
             ("out", s.out),
             ("allow_remote_images", s.allow_remote_images),
             ("cache", "on (history marked for prompt caching)" if s.cache else "off"),

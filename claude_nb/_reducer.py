@@ -36,6 +36,9 @@ results sent, or a paused turn continued). ``messages``: what the turn added to 
 conversation (the assistant turn, then the user turn of tool results, if any)."""
 NOTE = "claude_nb.note"
 """Client event: ``text`` is a lasting remark on the answer (why a tool loop stopped)."""
+OPENED = "claude_nb.opened"
+"""Client event: an attempt's response arrived; ``request_id`` is the API's id for it
+(its ``request-id`` header), kept with the answer as its provenance."""
 
 
 def field_of(obj: Any, name: str, default: Any = None) -> Any:
@@ -106,6 +109,7 @@ class StreamState:
     status: Status = "waiting"
     model: str = ""
     message_id: str = ""
+    request_id: str = ""
     blocks: list[Block] = field(default_factory=list)
     usage: dict[str, Any] = field(default_factory=dict)
     stop_reason: str | None = None
@@ -299,6 +303,8 @@ def reduce_event(state: StreamState, event: Any, now: float, kind: Any = None) -
         note = str(field_of(event, "text", ""))
         if note not in state.notes:  # the transport repeats a recorded answer's note each turn
             state.notes.append(note)
+    elif kind == OPENED:
+        state.request_id = str(field_of(event, "request_id", "") or "") or state.request_id
     elif kind == REQUEST:
         pass  # the start time is set above
     elif kind == "ping" or kind in SYNTHESIZED:

@@ -8,6 +8,8 @@ from ._config import Claude
 from ._errors import ClaudeError
 
 MIN_THINKING_BUDGET = 1024
+EFFORTS = ("low", "medium", "high", "xhigh", "max")
+"""The effort levels the API takes in ``output_config.effort``."""
 _KNOWN_DISPLAYS = ("summarized", "omitted")
 
 
@@ -71,6 +73,7 @@ def build_params(
     thinking: str | int | None = None,
     thinking_display: str | None = None,
     temperature: float | None = None,
+    effort: str | None = None,
     extra: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Keyword arguments for a Messages API request.
@@ -102,8 +105,15 @@ def build_params(
         params["system"] = system_prompt
     temp = temperature if temperature is not None else settings.temperature
     if temp is not None:
-        params["temperature"] = temp
+        params["temperature"] = temp  # never sent: see without_sampling
+    level = effort if effort is not None else settings.effort
+    if level:
+        if level not in EFFORTS:
+            raise ClaudeError(f"--effort takes one of {', '.join(EFFORTS)}, not {level!r}")
+        params["output_config"] = {"effort": level}
     if extra:
+        if isinstance(extra.get("output_config"), dict) and "output_config" in params:
+            extra = {**extra, "output_config": {**params["output_config"], **extra["output_config"]}}
         params.update(extra)
     return params
 

@@ -32,7 +32,7 @@ from ._retry import (
     should_retry_before_stream,
 )
 from ._splice import Splice
-from ._transport import afollow, follow, note_events
+from ._transport import afollow, follow, note_events, opened_events
 
 
 def _notice(text: str | None) -> dict[str, Any]:
@@ -88,9 +88,9 @@ class _Attempts:
         self._first_is_text = False
         self._joining = bool(self.splice.resumes)
 
-    def note(self) -> list[dict[str, Any]]:
-        """The opened attempt's recorded-answer note, as the view's client event."""
-        return note_events(self.raw.recorded_note)
+    def opened(self) -> list[dict[str, Any]]:
+        """What the view hears of the opened attempt: its request id, the endpoint's note."""
+        return opened_events(self.raw)
 
     def rewrite(self, event: Any) -> list[Any]:
         """An attempt's event as the view should see it."""
@@ -194,7 +194,7 @@ class ResumingStream:
                 self._sleep(delay)
                 attempt += 1
                 continue
-            yield from a.note()
+            yield from a.opened()
             return
 
     def _run(self) -> Iterator[Any]:
@@ -264,8 +264,8 @@ class AsyncResumingStream:
                     yield notice
                     await asyncio.sleep(delay)
                     attempt += 1
-            for note in a.note():
-                yield note
+            for event in a.opened():
+                yield event
             ended = False
             try:
                 async for event in a.raw:

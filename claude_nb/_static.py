@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import html
 import re
+from datetime import UTC, datetime
 from importlib.resources import files
+from typing import Any
 
 from . import _fallback, _pieces, _tool_table
 from ._math import tex_for_typesetters
-from ._reducer import StreamState
+from ._reducer import StreamState, as_plain
 from ._safety import Sanitizer
 
 _BACKTICKS = re.compile(r"`+")
@@ -49,6 +51,22 @@ def snapshot_html(
     root = "cnb jp-RenderedHTMLCommon mathjax_ignore tex2jax_ignore"
     named = f' data-cnb-key="{html.escape(key)}"' if key else ""
     return f'<style>{CSS}</style><div class="{root}" data-status="{state.status}"{named}>{body}</div>'
+
+
+def provenance(state: StreamState, message: Any) -> dict[str, Any]:
+    """Who wrote the answer, saved beside it in the output's metadata under
+    ``claude_nb``: a saved notebook says which model wrote what, for which request."""
+    usage = getattr(message, "usage", None)
+    return {
+        "model": getattr(message, "model", None) or state.model,
+        "message_id": getattr(message, "id", None) or state.message_id or None,
+        "request_id": state.request_id or None,
+        "stop_reason": getattr(message, "stop_reason", None) or state.stop_reason,
+        "status": state.status,
+        "usage": as_plain(usage) if usage is not None else dict(state.usage),
+        "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+        "notes": list(state.notes),
+    }
 
 
 def snapshot_markdown(state: StreamState, now: float, *, allow_remote_images: bool = False) -> str:

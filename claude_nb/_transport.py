@@ -31,7 +31,7 @@ from urllib.parse import unquote
 import anthropic
 from anthropic.lib.streaming import AsyncMessageStream, AsyncMessageStreamManager, MessageStream, MessageStreamManager
 
-from ._reducer import NOTE, SYNTHESIZED
+from ._reducer import NOTE, OPENED, SYNTHESIZED
 from ._request import stream_kwargs
 from ._wire import NOTE_HEADER
 
@@ -93,6 +93,17 @@ def note_events(note: str) -> list[dict[str, Any]]:
     return [{"type": NOTE, "text": line} for line in note.splitlines() if line.strip()]
 
 
+def request_id(raw: Any) -> str:
+    headers = getattr(getattr(raw, "response", None), "headers", None)
+    return str(headers.get("request-id", "")) if headers is not None else ""
+
+
+def opened_events(stream: Any) -> list[dict[str, Any]]:
+    """What a view hears when an attempt's response arrives: its request id (the
+    answer's provenance) and the endpoint's note, if any."""
+    return [{"type": OPENED, "request_id": stream.request_id}, *note_events(stream.recorded_note)]
+
+
 class _Accumulator:
     """The Message folded from the raw events so far, as ``MessageStream`` keeps it.
 
@@ -109,7 +120,7 @@ class _Accumulator:
         self._snapshot: Any = None
         self._json_bufs: dict[int, bytes] = {}
         _SHARE(raw, self._snapshot_or_none)
-        self._lead = note_events(self.recorded_note) if noted else []
+        self._lead = opened_events(self) if noted else []
         self._events = self._run()
 
     def _run(self) -> Any:
@@ -121,6 +132,10 @@ class _Accumulator:
     @property
     def recorded_note(self) -> str:
         return recorded_note(self._raw)
+
+    @property
+    def request_id(self) -> str:
+        return request_id(self._raw)
 
     @property
     def current_message_snapshot(self) -> anthropic.types.Message:
@@ -256,6 +271,10 @@ class _Helped:
     @property
     def recorded_note(self) -> str:
         return recorded_note(self._raw)
+
+    @property
+    def request_id(self) -> str:
+        return request_id(self._raw)
 
     @property
     def current_message_snapshot(self) -> anthropic.types.Message:

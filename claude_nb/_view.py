@@ -40,7 +40,7 @@ from ._reducer import (
     field_of,
     reduce_event,
 )
-from ._static import ANSWER_MIME, snapshot_html, snapshot_markdown, snapshot_text
+from ._static import ANSWER_MIME, provenance, snapshot_html, snapshot_markdown, snapshot_text
 from ._terminal import TerminalEcho
 from ._transport import without_helper
 
@@ -341,11 +341,10 @@ class StreamView(anywidget.AnyWidget):
             self._release()
 
     def _release(self) -> None:
-        """The page that ran the cell replaced this view by its static answer, which is
-        what the notebook saves: close the comm, so the kernel holds nothing for it and
-        a page opened later does not restore a widget that has nothing left to say.
-        Its ``Layout`` (every DOM widget gets one, with a comm of its own) goes too:
-        closing a widget leaves its children open, one more per answer for good."""
+        """A page shows the static answer in this view's place (what the notebook saves):
+        close the comm, so the kernel holds nothing for it and a page opened later does
+        not restore a widget with nothing left to say. Its ``Layout`` (a comm of its
+        own) goes too: closing a widget leaves its children open."""
         with self._lock:
             self._frames.release()
         self.layout.close()
@@ -373,7 +372,8 @@ class StreamView(anywidget.AnyWidget):
             # never sees that update, since Jupyter sends it to the page that ran the cell
             # only; it restores the widget once the kernel is free and syncs to the
             # final state instead of showing an empty output.
-            update_display(self._static_bundle(), display_id=self._display_id, raw=True)
+            about = {"claude_nb": provenance(self._state, self._message)}
+            update_display(self._static_bundle(), display_id=self._display_id, raw=True, metadata=about)
 
 
 async def _aclose(stream: Any) -> None:

@@ -190,3 +190,31 @@ def test_auth_token_and_login_logout(replay: ReplayServer) -> None:
         assert MEMORY_KEY not in everything and SENTINEL_KEY not in everything
     finally:
         k.stop()
+
+
+def test_effort_goes_as_output_config(kernel: Kernel, replay: ReplayServer) -> None:
+    run = kernel.run("%%claude --new --effort low\nreplay:echo hi")
+    assert run.ok, run.error_lines
+    assert replay.requests[-1].body["output_config"] == {"effort": "low"}
+    kernel.run("%config Claude.effort = 'high'")
+    try:
+        assert kernel.run("%%claude --new\nreplay:echo hi").ok
+        assert replay.requests[-1].body["output_config"] == {"effort": "high"}
+        sent = len(replay.requests)
+        bad = kernel.run("%%claude --new --effort extreme\nreplay:echo hi")
+        assert not bad.ok and "--effort takes one of low, medium, high, xhigh, max" in "\n".join(bad.error_lines)
+        assert len(replay.requests) == sent
+    finally:
+        kernel.run("%config Claude.effort = ''")
+    assert kernel.run("%%claude --new\nreplay:echo hi").ok
+    assert "output_config" not in replay.requests[-1].body
+
+
+def test_a_finished_answer_says_who_wrote_it_in_its_saved_metadata(kernel: Kernel, replay: ReplayServer) -> None:
+    run = kernel.run("%%claude --new -m claude-sonnet-5-5\nreplay:rich hi")
+    assert run.ok, run.error_lines
+    about = run.of_type("update_display_data")[-1]["content"]["metadata"]["claude_nb"]
+    assert about["model"] == "claude-sonnet-5-5" and about["stop_reason"] == "end_turn"
+    assert about["message_id"].startswith("msg_") and about["request_id"].startswith("req_")
+    assert about["usage"]["output_tokens"] > 0 and about["status"] == "done"
+    assert about["finished"].endswith("+00:00")

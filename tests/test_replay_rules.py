@@ -227,3 +227,9 @@ def test_an_older_api_version_took_what_the_new_one_refuses(server: ReplayServer
     )
     request = {"model": "claude-sonnet-5-5", "max_tokens": 100, "messages": [{"role": "user", "content": "q"}]}
     assert client.messages.create(**request, extra_body={"temperature": 0.2}).content
+
+
+def test_effort_takes_the_apis_levels(server: ReplayServer) -> None:
+    user = [{"role": "user", "content": "q"}]
+    assert _send(server, user, extra_body={"output_config": {"effort": "xhigh"}}).content
+    assert "output_config.effort" in _rejected(server, user, extra_body={"output_config": {"effort": "extreme"}})

@@ -9,7 +9,7 @@ import anthropic
 import pytest
 
 from claude_nb import IncompleteStreamError, StreamView, _view
-from claude_nb._reducer import SYNTHESIZED
+from claude_nb._reducer import OPENED, SYNTHESIZED
 from claude_nb._transport import (
     AsyncRawStreamRequest,
     RawMessageStream,
@@ -92,7 +92,10 @@ def test_only_raw_events_arrive(server: ReplayServer) -> None:
     server.queue(_script("tools"))
     with open_stream(_client(server), REQUEST) as stream:
         assert isinstance(stream, RawMessageStream)
-        kinds = [event.type for event in stream]
+        events = list(stream)
+    # Ahead of them, the view hears the request id the response carried (provenance).
+    assert events[0]["type"] == OPENED and events[0]["request_id"].startswith("req_")
+    kinds = [event.type for event in events[1:]]
     assert kinds[0] == "message_start" and kinds[-1] == "message_stop"
     assert not SYNTHESIZED & set(kinds)
     assert "content_block_delta" in kinds

@@ -63,7 +63,22 @@ def check_body(body: dict[str, Any], issued: Mapping[str, str] | None = None) ->
     for name in ("model", "max_tokens", "messages"):
         if name not in body:
             return _bad(f"{name}: Field required")
-    return _check_thinking_param(body) or _check_messages(body, issued or {})
+    return _check_thinking_param(body) or _check_output_config(body) or _check_messages(body, issued or {})
+
+
+EFFORTS = ("low", "medium", "high", "xhigh", "max")
+
+
+def _check_output_config(body: dict[str, Any]) -> Rejection | None:
+    config = body.get("output_config")
+    if config is None:
+        return None
+    if not isinstance(config, dict):
+        return _bad("output_config: Input should be a valid dictionary")
+    effort = config.get("effort")
+    if effort is not None and effort not in EFFORTS:
+        return _bad("output_config.effort: Input should be 'low', 'medium', 'high', 'xhigh' or 'max'")
+    return None
 
 
 def _check_thinking_param(body: dict[str, Any]) -> Rejection | None:
