@@ -91,3 +91,28 @@ def code_segments(text: str) -> Iterator[tuple[str, bool]]:
         yield source_line, True
     if prose:
         yield from _inline_segments("".join(prose))
+
+
+PYTHON = frozenset({"python", "py", "python3", "ipython", "ipython3", "pycon"})
+
+
+def code_blocks(text: str) -> list[tuple[str, str]]:
+    """Every code block of an answer, in order, as (language, code exactly as written):
+    fenced blocks with their info string's first word, indented blocks with none. Nested
+    ones count too (a fence inside a list item)."""
+    blocks = []
+    for token in _block_parser().parse(text):
+        if token.type == "fence":
+            blocks.append((token.info.strip().split(" ")[0].lower() if token.info.strip() else "", token.content))
+        elif token.type == "code_block":
+            blocks.append(("", token.content))
+    return blocks
+
+
+def pick_block(blocks: list[tuple[str, str]], number: int | None = None) -> int:
+    """Which block to take, 0-based: the ``number``-th (1-based), else the last Python
+    block, else the last block."""
+    if number is not None:
+        return number - 1
+    python = [i for i, (language, _) in enumerate(blocks) if language in PYTHON]
+    return python[-1] if python else len(blocks) - 1

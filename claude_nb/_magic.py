@@ -175,11 +175,13 @@ class ClaudeMagics(Magics):
 
     @line_magic("claude")  # type: ignore[arg-type]  # IPython types the name argument oddly
     def claude_line(self, line: str) -> None:
-        """%claude [status | reset | history | login | logout | demo [off|auto] | record DIR|off | replay DIR|off]
+        """%claude [status | reset | history | code [N] | login | logout | demo [off|auto] | record DIR | replay DIR]
 
         status (or nothing): settings, where requests go (API URL, SDK version), the
         key's source (never the key) and the conversation's length.
         reset: start a new conversation. history: the conversation so far.
+        code [N]: the last answer's code in a new cell below (the last Python block, or
+        block N).
         login: type a key into a hidden prompt (kept in memory only). logout: forget it.
         demo: recorded answers with no key (auto: only when no key is set).
         record DIR / replay DIR: every %%claude cell after it saves its stream to (or
@@ -189,6 +191,8 @@ class ClaudeMagics(Magics):
         command, rest = command.lower(), _unquote(rest.strip()) or ""
         if command == "demo":
             self._demo(rest.lower())
+        elif command == "code":
+            self._insert_code(rest)
         elif command in ("record", "replay"):
             print(self.tapes.folder(command, rest))
         elif command == "reset":
@@ -205,9 +209,29 @@ class ClaudeMagics(Magics):
             self._print_status()
         else:
             raise ClaudeError(
-                f"unknown %claude command {line.strip()!r}; use status, reset, history, login, logout, "
+                f"unknown %claude command {line.strip()!r}; use status, reset, history, code, login, logout, "
                 "demo, record or replay"
             )
+
+    def _insert_code(self, which: str) -> None:
+        """The last answer's code in a new cell below this one (not replacing it)."""
+        from ._api import last_view
+        from ._code import code_blocks, pick_block
+
+        view = last_view()
+        blocks = code_blocks(view.text) if view is not None else []
+        if not blocks:
+            raise ClaudeError("the last answer has no code block" if view is not None else "no answer yet")
+        number = None
+        if which:
+            if not which.isdigit() or not 1 <= int(which) <= len(blocks):
+                raise ClaudeError(f"%claude code takes a block number from 1 to {len(blocks)}, not {which!r}")
+            number = int(which)
+        index = pick_block(blocks, number)
+        language, code = blocks[index]
+        assert self.shell is not None
+        self.shell.set_next_input(code.rstrip("\n"), replace=False)
+        print(f"Code block {index + 1} of {len(blocks)} ({language or 'no language'}) is in a new cell below.")
 
     def _demo(self, mode: str) -> None:
         if mode in ("", "on"):

@@ -8,6 +8,7 @@ import json
 import re
 import subprocess
 import sys
+from typing import Any
 
 import pytest
 
@@ -218,3 +219,28 @@ def test_a_finished_answer_says_who_wrote_it_in_its_saved_metadata(kernel: Kerne
     assert about["message_id"].startswith("msg_") and about["request_id"].startswith("req_")
     assert about["usage"]["output_tokens"] > 0 and about["status"] == "done"
     assert about["finished"].endswith("+00:00")
+
+
+PYTHON_AND_SHELL = (
+    "Here is the code:\n\n```python\ndef ratio(a, b):\n    return a / b\n\nprint(ratio(1, 0))\n```\n\n"
+    "And run it with:\n\n```bash\npython ratio.py --verbose\n```\n"
+)
+
+
+def test_claude_code_puts_the_answers_code_in_a_new_cell_below(kernel: Kernel, replay: ReplayServer) -> None:
+    replay.queue(message_script([{"type": "text", "text": PYTHON_AND_SHELL}]))
+    assert kernel.run("%%claude --new\nwrite code").ok
+
+    def inserted(line: str) -> dict[str, Any]:
+        run = kernel.run(line)
+        assert run.ok, run.error_lines
+        (payload,) = [p for p in run.reply["content"]["payload"] if p["source"] == "set_next_input"]
+        return payload  # type: ignore[no-any-return]
+
+    python = inserted("%claude code")
+    assert python["text"] == "def ratio(a, b):\n    return a / b\n\nprint(ratio(1, 0))"
+    assert python["replace"] is False  # a new cell below, the current one kept
+    assert inserted("%claude code 2")["text"] == "python ratio.py --verbose"
+    assert inserted("%claude code 1")["text"] == python["text"]
+    wrong = kernel.run("%claude code 3")
+    assert not wrong.ok and "block number from 1 to 2" in "\n".join(wrong.error_lines)
