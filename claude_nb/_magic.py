@@ -75,6 +75,11 @@ class ClaudeMagics(Magics):
     )
     @argument("-o", "--out", help="Variable to bind the final Message to (default: _claude).")
     @argument("--new", action="store_true", help="Start a fresh conversation with this cell.")
+    @argument(
+        "--fix",
+        action="store_true",
+        help="Add the last error (its type, message, your frames and the cell that raised) to the prompt.",
+    )
     @argument("--raw", action="store_true", help="Send the cell as written: no {name} interpolation.")
     @argument(
         "--tools",
@@ -106,6 +111,8 @@ class ClaudeMagics(Magics):
             if args.raw
             else build(body, namespace, context_chars=self.settings.context_chars, file_chars=self.settings.file_chars)
         )
+        if args.fix:
+            prompt = _with_error(prompt, self._error_report())
         if not prompt.echo.strip():
             raise ClaudeError("the cell is empty: write the prompt below %%claude")
         out = args.out or self.settings.out
@@ -181,7 +188,7 @@ class ClaudeMagics(Magics):
         key's source (never the key) and the conversation's length.
         reset: start a new conversation. history: the conversation so far.
         code [N]: the last answer's code in a new cell below (the last Python block, or
-        block N).
+        block N). fix [question]: ask why the last error happened and how to fix it.
         login: type a key into a hidden prompt (kept in memory only). logout: forget it.
         demo: recorded answers with no key (auto: only when no key is set).
         record DIR / replay DIR: every %%claude cell after it saves its stream to (or
@@ -193,6 +200,8 @@ class ClaudeMagics(Magics):
             self._demo(rest.lower())
         elif command == "code":
             self._insert_code(rest)
+        elif command == "fix":
+            self.claude("--raw", self._error_report(rest))
         elif command in ("record", "replay"):
             print(self.tapes.folder(command, rest))
         elif command == "reset":
@@ -209,9 +218,19 @@ class ClaudeMagics(Magics):
             self._print_status()
         else:
             raise ClaudeError(
-                f"unknown %claude command {line.strip()!r}; use status, reset, history, code, login, logout, "
-                "demo, record or replay"
+                f"unknown %claude command {line.strip()!r}; use status, reset, history, code, fix, login, "
+                "logout, demo, record or replay"
             )
+
+    def _error_report(self, question: str = "") -> str:
+        """The last error as a question (``_fix``), with the user's own words first."""
+        from ._fix import last_error, report
+
+        error = last_error()
+        if error is None:
+            raise ClaudeError("no error to fix yet: %claude fix explains the last exception a cell raised")
+        text = report(error)
+        return f"{question.strip()}\n\n{text}" if question.strip() else text
 
     def _insert_code(self, which: str) -> None:
         """The last answer's code in a new cell below this one (not replacing it)."""
@@ -293,6 +312,13 @@ class ClaudeMagics(Magics):
             return
         _client.set_memory_key(key.strip())
         print("Key stored in memory for this kernel.")
+
+
+def _with_error(prompt: Prompt, report: str) -> Prompt:
+    """The prompt with the error report after it, as written (never interpolated)."""
+    if isinstance(prompt.content, str):
+        return Prompt(f"{prompt.content}\n\n{report}", f"{prompt.echo}\n\n{report}")
+    return Prompt([*prompt.content, {"type": "text", "text": report}], f"{prompt.echo}\n\n{report}")
 
 
 def _unquote(value: str | None) -> str | None:

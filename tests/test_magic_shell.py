@@ -244,3 +244,34 @@ def test_claude_code_puts_the_answers_code_in_a_new_cell_below(kernel: Kernel, r
     assert inserted("%claude code 1")["text"] == python["text"]
     wrong = kernel.run("%claude code 3")
     assert not wrong.ok and "block number from 1 to 2" in "\n".join(wrong.error_lines)
+
+
+def test_claude_fix_asks_about_the_last_error_with_the_users_frames_only(kernel: Kernel, replay: ReplayServer) -> None:
+    kernel.run("def ratio(a, b):\n    return a / b")
+    failed = kernel.run("total = 10\nshare = ratio(total, 0)\nprint(share)")
+    assert not failed.ok
+    run = kernel.run("%claude fix")
+    assert run.ok, run.error_lines
+    sent = replay.requests[-1].body["messages"][-1]["content"]
+    assert isinstance(sent, str) and len(sent.encode()) < 8_000
+    assert "ZeroDivisionError: division by zero" in sent
+    assert "notebook cell, line 2, in <module>: share = ratio(total, 0)" in sent
+    assert "notebook cell, line 2, in ratio: return a / b" in sent
+    assert "share = ratio(total, 0)  # <-- the error" in sent and "print(share)" in sent  # the cell that raised
+    assert "ipykernel" not in sent and "IPython" not in sent and "interactiveshell" not in sent
+    assert run.of_type("update_display_data"), "the answer streams in a view like any other"
+    # The cell form: the user's question first, then the same report, never interpolated.
+    run = kernel.run("%%claude --fix\nWhy {total}?")
+    assert run.ok, run.error_lines
+    sent = replay.requests[-1].body["messages"][-1]["content"]
+    assert sent.startswith("Why 10?") and "ZeroDivisionError: division by zero" in sent
+
+
+def test_claude_fix_without_an_error_says_so(replay: ReplayServer) -> None:
+    fresh = Kernel(kernel_env(replay))
+    try:
+        fresh.run("%load_ext claude_nb")
+        run = fresh.run("%claude fix")
+        assert not run.ok and "no error to fix yet" in "\n".join(run.error_lines)
+    finally:
+        fresh.stop()
