@@ -13,6 +13,7 @@ from ._config import Claude
 from ._reducer import NOTE
 from ._request import build_params, with_display
 from ._resume import AsyncResumingStream, ResumingStream
+from ._schema import with_format
 from ._tool_loop import AsyncToolLoop, ToolLoop
 from ._tools import Toolbox, server_tools
 from ._view import StreamView
@@ -81,6 +82,8 @@ def stream(
     signature and docstring, run when it asks, and the answer goes on in the same
     view until it stops asking or ``max_turns`` is reached. ``server_tools`` names
     the API's own tools (``["web_search", "code_execution"]``).
+    ``schema`` (a pydantic model or a JSON-schema dict) asks for JSON of that shape
+    (``output_config.format``); ``effort`` is ``output_config.effort``.
     Failed requests are retried and broken streams resumed as the settings say
     (``Claude.max_retries``, ``Claude.max_resumes``), visibly.
     """
@@ -201,6 +204,7 @@ def _request(
     msgs = messages if messages is not None else [{"role": "user", "content": prompt}]
     known = {k: params.pop(k) for k in ("model", "max_tokens", "system", "temperature", "effort") if k in params}
     max_turns = params.pop("max_turns", None)
+    schema = params.pop("schema", None)
     thinking = params.pop("thinking", None)
     display = params.pop("thinking_display", None)
     if isinstance(thinking, dict):  # a ready-made API value: passed on, asking for the text unless it says
@@ -210,6 +214,8 @@ def _request(
     request = build_params(settings, msgs, thinking=thinking, thinking_display=display, extra=params, **known)
     if max_turns is not None:
         request["max_turns"] = max_turns
+    if schema is not None:  # a pydantic model or a JSON-schema dict: output_config.format
+        request = with_format(request, schema)
     return settings, request
 
 

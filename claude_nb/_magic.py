@@ -20,6 +20,7 @@ from ._context import Prompt, build
 from ._conversation import Conversation, assistant_param
 from ._errors import ClaudeError, describe_exception
 from ._request import build_params
+from ._schema import is_schema, parse, with_format
 from ._tapes import Tapes
 from ._tools import lookup_functions
 
@@ -82,6 +83,12 @@ class ClaudeMagics(Magics):
     )
     @argument("--raw", action="store_true", help="Send the cell as written: no {name} interpolation.")
     @argument(
+        "--schema",
+        metavar="NAME",
+        help="A pydantic model or a JSON-schema dict in the notebook: the answer is JSON of that shape "
+        "(output_config.format), and -o gets the model's instance (or the dict).",
+    )
+    @argument(
         "--tools",
         help="Notebook functions Claude may call, by name: f,g. Described from their signature and "
         "docstring; run when asked, and the answer goes on in the same view.",
@@ -138,6 +145,9 @@ class ClaudeMagics(Magics):
             temperature=args.temperature,
             effort=_unquote(args.effort),
         )
+        target = self._schema(args.schema, namespace)
+        if target is not None:
+            params = with_format(params, target)
         if args.tools:
             params["tools"] = lookup_functions(args.tools, namespace)
         if args.server_tools:
@@ -172,7 +182,24 @@ class ClaudeMagics(Magics):
             if recorder is not None and record is not None:
                 self.tapes.save(recorder, record)
         namespace[out] = final
+        if target is not None:
+            text = "".join(getattr(b, "text", "") for b in final.content if getattr(b, "type", "") == "text")
+            try:
+                namespace[out] = parse(text, target, args.schema)
+            except ClaudeError as exc:
+                raise ClaudeError(f"{exc}\nThe Message is kept in {out} (stop reason: {final.stop_reason}).") from None
         self.conversation.record(cell_id, messages[-1], *(view.messages or [assistant_param(final)]), echo=prompt.echo)
+
+    @staticmethod
+    def _schema(name: str | None, namespace: dict[str, Any]) -> Any:
+        if not name:
+            return None
+        name = _unquote(name) or ""
+        if name not in namespace or not is_schema(namespace[name]):
+            raise ClaudeError(
+                f"--schema needs a pydantic model or a JSON-schema dict in the notebook: {name!r} is not one"
+            )
+        return namespace[name]
 
     def _bind_partial(self, out: str, view: Any) -> bool:
         if view.message is not None and self.shell is not None:

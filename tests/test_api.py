@@ -129,3 +129,15 @@ def test_what_counts_as_a_short_ask(prompt: str, asked: tuple[int, str] | None) 
     from claude_nb._demo_short import asked_length
 
     assert asked_length(prompt) == asked
+
+
+def test_stream_takes_a_schema_and_an_effort(api: ReplayServer, capsys: pytest.CaptureFixture[str]) -> None:
+    import pydantic
+
+    class Answer(pydantic.BaseModel):
+        value: int
+
+    claude_nb.stream("replay:echo hi", schema=Answer, effort="max")
+    config = api.requests[-1].body["output_config"]
+    assert config["effort"] == "max" and config["format"]["schema"]["properties"]["value"]["type"] == "integer"
+    capsys.readouterr()

@@ -275,3 +275,39 @@ def test_claude_fix_without_an_error_says_so(replay: ReplayServer) -> None:
         assert not run.ok and "no error to fix yet" in "\n".join(run.error_lines)
     finally:
         fresh.stop()
+
+
+SCHEMAS = """
+import pydantic
+class City(pydantic.BaseModel):
+    name: str
+    population: int
+counted = {"type": "object", "properties": {"n": {"type": "integer"}}, "required": ["n"]}
+"""
+
+
+def test_schema_sends_output_config_format_and_binds_the_parsed_object(kernel: Kernel, replay: ReplayServer) -> None:
+    assert kernel.run(SCHEMAS).ok
+    replay.queue(message_script([{"type": "text", "text": '{"name": "Paris", "population": 2100000}'}]))
+    run = kernel.run("%%claude --new --schema City -o city --effort low\nThe biggest city of France?")
+    assert run.ok, run.error_lines
+    config = replay.requests[-1].body["output_config"]
+    assert config["effort"] == "low" and config["format"]["type"] == "json_schema"
+    assert set(config["format"]["schema"]["properties"]) == {"name", "population"}
+    bound = kernel.run("print(type(city).__name__, city.name, city.population)")
+    assert bound.stdout.split() == ["City", "Paris", "2100000"]
+    assert kernel.run("print(claude_nb.last_view().message.stop_reason)").stdout.strip() == "end_turn"
+    # A JSON-schema dict binds the parsed dict.
+    replay.queue(message_script([{"type": "text", "text": '{"n": 7}'}]))
+    assert kernel.run("%%claude --new --schema counted -o n\nHow many?").ok
+    assert replay.requests[-1].body["output_config"]["format"]["schema"]["required"] == ["n"]
+    assert kernel.run("print(n)").stdout.strip() == "{'n': 7}"
+    # An answer cut short keeps the Message and says why it is not the object.
+    replay.queue(message_script([{"type": "text", "text": '{"name": "Par'}], stop_reason="max_tokens"))
+    cut = kernel.run("%%claude --new --schema City -o city\nAgain?")
+    assert not cut.ok and "the answer is not a City" in "\n".join(cut.error_lines)
+    assert "stop reason: max_tokens" in "\n".join(cut.error_lines)
+    kept = kernel.run("import anthropic\nprint(isinstance(city, anthropic.types.Message), city.content[0].text)")
+    assert kept.stdout.split() == ["True", '{"name":', '"Par']
+    wrong = kernel.run("%%claude --new --schema total\nx")
+    assert not wrong.ok and "pydantic model or a JSON-schema dict" in "\n".join(wrong.error_lines)

@@ -78,6 +78,13 @@ def _check_output_config(body: dict[str, Any]) -> Rejection | None:
     effort = config.get("effort")
     if effort is not None and effort not in EFFORTS:
         return _bad("output_config.effort: Input should be 'low', 'medium', 'high', 'xhigh' or 'max'")
+    fmt = config.get("format")
+    if fmt is not None and (
+        not isinstance(fmt, dict) or fmt.get("type") != "json_schema" or not isinstance(fmt.get("schema"), dict)
+    ):
+        return _bad(
+            "output_config.format: Input should be a JSON schema format ({'type': 'json_schema', 'schema': {...}})"
+        )
     return None
 
 
