@@ -7,7 +7,7 @@ from typing import Any
 
 import anthropic
 
-from . import _budget, _demo, _offline
+from . import _budget, _demo, _models, _offline
 from ._client import get_async_client, get_client
 from ._config import Claude
 from ._reducer import NOTE
@@ -237,6 +237,8 @@ def prepare(
         client = _offline.client(timeouts=timeouts)
     else:
         client = get_client(base_url=settings.base_url, timeouts=timeouts, max_retries=0)
+    if offline is None:
+        _models.refuse_unsupported(client, request)
     size = _budget.check(client, request, settings.budget_tokens, sized)
     view = new_view(settings, request["model"])
     if offline is not None:

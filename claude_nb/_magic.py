@@ -19,8 +19,9 @@ from ._config import Claude
 from ._context import Prompt, build
 from ._conversation import Conversation, assistant_param
 from ._errors import ClaudeError, describe_exception
+from ._loop import error_report, insert_code, print_models, with_error
 from ._request import build_params
-from ._schema import is_schema, parse, with_format
+from ._schema import parse, schema_named, with_format
 from ._tapes import Tapes
 from ._tools import lookup_functions
 
@@ -119,7 +120,7 @@ class ClaudeMagics(Magics):
             else build(body, namespace, context_chars=self.settings.context_chars, file_chars=self.settings.file_chars)
         )
         if args.fix:
-            prompt = _with_error(prompt, self._error_report())
+            prompt = with_error(prompt, error_report())
         if not prompt.echo.strip():
             raise ClaudeError("the cell is empty: write the prompt below %%claude")
         out = args.out or self.settings.out
@@ -145,7 +146,7 @@ class ClaudeMagics(Magics):
             temperature=args.temperature,
             effort=_unquote(args.effort),
         )
-        target = self._schema(args.schema, namespace)
+        target = schema_named(_unquote(args.schema), namespace)
         if target is not None:
             params = with_format(params, target)
         if args.tools:
@@ -190,17 +191,6 @@ class ClaudeMagics(Magics):
                 raise ClaudeError(f"{exc}\nThe Message is kept in {out} (stop reason: {final.stop_reason}).") from None
         self.conversation.record(cell_id, messages[-1], *(view.messages or [assistant_param(final)]), echo=prompt.echo)
 
-    @staticmethod
-    def _schema(name: str | None, namespace: dict[str, Any]) -> Any:
-        if not name:
-            return None
-        name = _unquote(name) or ""
-        if name not in namespace or not is_schema(namespace[name]):
-            raise ClaudeError(
-                f"--schema needs a pydantic model or a JSON-schema dict in the notebook: {name!r} is not one"
-            )
-        return namespace[name]
-
     def _bind_partial(self, out: str, view: Any) -> bool:
         if view.message is not None and self.shell is not None:
             self.shell.user_ns[out] = view.message
@@ -216,6 +206,7 @@ class ClaudeMagics(Magics):
         reset: start a new conversation. history: the conversation so far.
         code [N]: the last answer's code in a new cell below (the last Python block, or
         block N). fix [question]: ask why the last error happened and how to fix it.
+        models: the endpoint's models, newest first (context window, output, support).
         login: type a key into a hidden prompt (kept in memory only). logout: forget it.
         demo: recorded answers with no key (auto: only when no key is set).
         record DIR / replay DIR: every %%claude cell after it saves its stream to (or
@@ -226,9 +217,11 @@ class ClaudeMagics(Magics):
         if command == "demo":
             self._demo(rest.lower())
         elif command == "code":
-            self._insert_code(rest)
+            insert_code(self.shell, rest)
+        elif command == "models":
+            print_models(self.settings)
         elif command == "fix":
-            self.claude("--raw", self._error_report(rest))
+            self.claude("--raw", error_report(rest))
         elif command in ("record", "replay"):
             print(self.tapes.folder(command, rest))
         elif command == "reset":
@@ -245,39 +238,9 @@ class ClaudeMagics(Magics):
             self._print_status()
         else:
             raise ClaudeError(
-                f"unknown %claude command {line.strip()!r}; use status, reset, history, code, fix, login, "
-                "logout, demo, record or replay"
+                f"unknown %claude command {line.strip()!r}; use status, reset, history, code, fix, models, "
+                "login, logout, demo, record or replay"
             )
-
-    def _error_report(self, question: str = "") -> str:
-        """The last error as a question (``_fix``), with the user's own words first."""
-        from ._fix import last_error, report
-
-        error = last_error()
-        if error is None:
-            raise ClaudeError("no error to fix yet: %claude fix explains the last exception a cell raised")
-        text = report(error)
-        return f"{question.strip()}\n\n{text}" if question.strip() else text
-
-    def _insert_code(self, which: str) -> None:
-        """The last answer's code in a new cell below this one (not replacing it)."""
-        from ._api import last_view
-        from ._code import code_blocks, pick_block
-
-        view = last_view()
-        blocks = code_blocks(view.text) if view is not None else []
-        if not blocks:
-            raise ClaudeError("the last answer has no code block" if view is not None else "no answer yet")
-        number = None
-        if which:
-            if not which.isdigit() or not 1 <= int(which) <= len(blocks):
-                raise ClaudeError(f"%claude code takes a block number from 1 to {len(blocks)}, not {which!r}")
-            number = int(which)
-        index = pick_block(blocks, number)
-        language, code = blocks[index]
-        assert self.shell is not None
-        self.shell.set_next_input(code.rstrip("\n"), replace=False)
-        print(f"Code block {index + 1} of {len(blocks)} ({language or 'no language'}) is in a new cell below.")
 
     def _demo(self, mode: str) -> None:
         if mode in ("", "on"):
@@ -339,13 +302,6 @@ class ClaudeMagics(Magics):
             return
         _client.set_memory_key(key.strip())
         print("Key stored in memory for this kernel.")
-
-
-def _with_error(prompt: Prompt, report: str) -> Prompt:
-    """The prompt with the error report after it, as written (never interpolated)."""
-    if isinstance(prompt.content, str):
-        return Prompt(f"{prompt.content}\n\n{report}", f"{prompt.echo}\n\n{report}")
-    return Prompt([*prompt.content, {"type": "text", "text": report}], f"{prompt.echo}\n\n{report}")
 
 
 def _unquote(value: str | None) -> str | None:

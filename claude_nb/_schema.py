@@ -20,6 +20,15 @@ def is_schema(value: Any) -> bool:
     return (isinstance(value, type) and issubclass(value, pydantic.BaseModel)) or isinstance(value, dict)
 
 
+def schema_named(name: str | None, namespace: dict[str, Any]) -> Any:
+    """The notebook's model or schema dict ``--schema`` names, or None when none is."""
+    if not name:
+        return None
+    if name not in namespace or not is_schema(namespace[name]):
+        raise ClaudeError(f"--schema takes a pydantic model or a JSON-schema dict in the notebook; {name!r} is not one")
+    return namespace[name]
+
+
 def output_format(target: Any) -> dict[str, Any]:
     import anthropic
 

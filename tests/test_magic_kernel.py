@@ -41,7 +41,8 @@ def test_thinking_asks_for_its_text_and_binds_the_message(kernel: Kernel, replay
     before = len(replay.requests)
     run = kernel.run("%%claude --new -o answer --thinking 2048 -m claude-test-model\nreplay:thinking plan it")
     assert run.ok, run.error_lines
-    request = replay.requests[before].body
+    # Thinking asked for: the model's entry in the Models API is read first (once).
+    (request,) = [r.body for r in replay.requests[before:] if r["path"].endswith("/v1/messages")]
     assert request["model"] == "claude-test-model"
     # Newer models omit thinking text unless asked: the magic asks.
     assert request["thinking"] == {"type": "enabled", "budget_tokens": 2048, "display": "summarized"}

@@ -311,3 +311,25 @@ def test_schema_sends_output_config_format_and_binds_the_parsed_object(kernel: K
     assert kept.stdout.split() == ["True", '{"name":', '"Par']
     wrong = kernel.run("%%claude --new --schema total\nx")
     assert not wrong.ok and "pydantic model or a JSON-schema dict" in "\n".join(wrong.error_lines)
+
+
+def test_claude_models_lists_the_apis_models_and_unsupported_options_are_refused(
+    kernel: Kernel, replay: ReplayServer
+) -> None:
+    run = kernel.run("%claude models")
+    assert run.ok, run.error_lines
+    lines = run.stdout.splitlines()
+    assert lines[0].split()[:4] == ["id", "name", "released", "context"]
+    ids = [line.split()[0] for line in lines[1:]]
+    assert ids == ["claude-sonnet-5-5", "claude-opus-5", "claude-haiku-4-5"]  # newest first
+    haiku = next(line for line in lines if line.startswith("claude-haiku-4-5"))
+    assert "200,000" in haiku and "64,000" in haiku and haiku.split()[-3:] == ["yes", "no", "yes"]
+    # An option the model's entry says it lacks is refused before anything is sent.
+    sent = len(replay.requests)
+    refused = kernel.run("%%claude --new -m claude-haiku-4-5 --effort low\nreplay:echo hi")
+    assert not refused.ok and "claude-haiku-4-5 does not support effort" in "\n".join(refused.error_lines)
+    assert not [r for r in replay.requests[sent:] if r["path"].endswith("/v1/messages")]
+    # Supported, or a model the Models API does not list: sent as asked.
+    assert kernel.run("%%claude --new -m claude-haiku-4-5 --thinking 2048\nreplay:echo hi").ok
+    assert kernel.run("%%claude --new -m claude-unlisted-1 --effort low\nreplay:echo hi").ok
+    assert replay.requests[-1].body["output_config"] == {"effort": "low"}

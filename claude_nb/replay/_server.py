@@ -24,6 +24,7 @@ from urllib.parse import quote
 from .._wire import NOTE_HEADER
 from ._allowed import restrict
 from ._content import check_content, input_tokens
+from ._models import model_info, model_list
 from ._prompt_cache import PromptCache
 from ._rules import Rejection, check_body, check_headers
 from ._scenarios import pick_scenario
@@ -114,29 +115,28 @@ class _Handler(BaseHTTPRequestHandler):
             self._json(200, folded, note)
 
     def do_GET(self) -> None:
-        """``GET /v1/models/{id}``: what the Models API says of a model, its context window too."""
-        path = self.path.split("?")[0]
+        """The Models API: ``GET /v1/models`` lists models, ``GET /v1/models/{id}`` describes
+        one (its context window and capabilities too)."""
+        path = self.path.split("?")[0].rstrip("/")
         headers = {k.lower(): v for k, v in self.headers.items()}
         self.server.owner._record(RecordedRequest(path=self.path, headers=headers, body={}))
-        if "/v1/models/" not in path:
+        if not (path.endswith("/v1/models") or "/v1/models/" in path):
             self._not_found()
             return
         rejection = check_headers(headers)
         if rejection is not None:
             self._reject(rejection)
             return
+        window = self.server.owner.context_window
+        if path.endswith("/v1/models"):
+            self._json(200, model_list(window))
+            return
         model = path.rsplit("/", 1)[-1]
-        self._json(
-            200,
-            {
-                "type": "model",
-                "id": model,
-                "display_name": model,
-                "created_at": "2025-01-01T00:00:00Z",
-                "max_input_tokens": self.server.owner.context_window,
-                "max_tokens": 64_000,
-            },
-        )
+        info = model_info(model, window)
+        if info is None:
+            self._reject(Rejection(404, "not_found_error", f"model: {model}"))
+            return
+        self._json(200, info)
 
     def _count_tokens(self, recorded: RecordedRequest) -> None:
         """The free token-counting endpoint: the same checks as a request, then the size."""
