@@ -462,8 +462,9 @@ def test_math_code_and_a_clock_that_ticks_through_silence(
         assert float(second.split()[0]) >= float(first.split()[0]) + 0.7, (first, second)
         # The copy button: it copies the code, and is not part of the answer's text.
         pre = live.locator(".cnb-answer pre").first
-        button = pre.locator("button.cnb-copy")
-        assert button.count() == 1
+        buttons = pre.locator("button.cnb-copy")
+        assert [buttons.nth(i).get_attribute("data-label") for i in range(buttons.count())] == ["Copy", "Insert below"]
+        button = buttons.first
         assert "Copy" not in live.locator(".cnb-answer").inner_text()
         button.click()
         copied = page.evaluate("navigator.clipboard.readText()")
@@ -478,6 +479,13 @@ def test_math_code_and_a_clock_that_ticks_through_silence(
         for cell in out.locator(".cnb-answer th, .cnb-answer td").all():
             assert page.evaluate("(el) => getComputedStyle(el).textAlign", cell.element_handle()) == "left"
         assert "done" in out.locator(".cnb-footer").inner_text()
+        # "Insert below": the code, as written, in a new code cell under the answer's cell.
+        cells = page.locator(".jp-Notebook .jp-Cell").count()
+        out.locator(".cnb-answer pre").first.locator("button.cnb-copy[data-label='Insert below']").click()
+        page.wait_for_function(f"() => document.querySelectorAll('.jp-Notebook .jp-Cell').length === {cells + 1}")
+        inserted = page.locator(".jp-Notebook .jp-Cell").nth(cells)
+        source = inserted.locator(".cm-content").inner_text()
+        assert source.startswith("result = compute(argument_0") and source.endswith("argument_29)")
         _screenshot(page, "lab-math.png")
 
 

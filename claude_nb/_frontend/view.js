@@ -190,22 +190,35 @@ export default () => {
     area.remove();
     return ok;
   }
+  function button(label, title, onClick) {
+    const b = document.createElement("button");
+    // The label is CSS content, not text: the answer's text (innerText, a copy of
+    // the whole answer) holds the code alone.
+    b.type = "button"; b.className = "cnb-copy"; b.dataset.label = label;
+    b.title = title; b.setAttribute("aria-label", title);
+    b.addEventListener("click", async () => {
+      const said = await onClick();
+      b.dataset.label = said;
+      setTimeout(() => { b.dataset.label = label; }, 1500);
+    });
+    return b;
+  }
   function addCopyButtons(fragment) {
     for (const pre of fragment.querySelectorAll("pre")) {
       if (pre.closest(".cnb-tools")) continue;
-      const button = document.createElement("button");
-      // The label is CSS content, not text: the answer's text (innerText, a copy of
-      // the whole answer) holds the code alone.
-      button.type = "button"; button.className = "cnb-copy"; button.dataset.label = "Copy";
-      button.title = "Copy this code"; button.setAttribute("aria-label", "Copy this code");
-      button.addEventListener("click", async () => {
-        const code = pre.querySelector("code");
-        const ok = await copyText((code || pre).textContent);
-        button.dataset.label = ok ? "Copied" : "Copy failed";
-        setTimeout(() => { button.dataset.label = "Copy"; }, 1500);
-      });
+      const code = () => (pre.querySelector("code") || pre).textContent;
+      const bar = document.createElement("span");
+      bar.className = "cnb-code-bar";
+      bar.appendChild(button("Copy", "Copy this code", async () => ((await copyText(code())) ? "Copied" : "Copy failed")));
+      // Where claude_nb's page extension is, the code can go into a new cell below the
+      // answer's cell (as %claude code does); elsewhere only Copy is offered.
+      const shelf = handoffShelf();
+      if (shelf && shelf.insertBelow) {
+        bar.appendChild(button("Insert below", "Insert this code in a new cell below", async () =>
+          (shelf.insertBelow(pre, code().replace(/\n$/, "")) ? "Inserted" : "Copied: " + ((await copyText(code())) ? "paste it" : "failed"))));
+      }
       pre.classList.add("cnb-has-copy");
-      pre.prepend(button);
+      pre.prepend(bar);
     }
   }
   // Parsed in an inert <template>: nothing in it runs or loads until it is placed,

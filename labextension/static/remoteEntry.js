@@ -220,6 +220,21 @@
     }
   }
 
+  // A code block's "Insert below": a new code cell under the cell whose output holds
+  // the block, with the code as written (what %claude code does from the kernel).
+  function insertBelow(app, node, code) {
+    for (const panel of app.shell.widgets("main")) {
+      const notebook = panel && panel.content;
+      if (!notebook || !notebook.widgets || !notebook.model || !panel.node.contains(node)) continue;
+      const index = notebook.widgets.findIndex((cell) => cell.node.contains(node));
+      if (index < 0) return false;
+      notebook.model.sharedModel.insertCell(index + 1, { cell_type: "code", source: code });
+      notebook.activeCellIndex = index + 1;
+      return true;
+    }
+    return false;
+  }
+
   // The shelf exists only in a page where this extension is active: a live view hands
   // its DOM over (and drains what it still queues) only where a renderer will take it.
   const shelfPlugin = {
@@ -228,6 +243,7 @@
     autoStart: true,
     activate: (app) => {
       shelf().replaceOutput = (modelId, data) => replaceOutput(app, modelId, data);
+      shelf().insertBelow = (node, code) => insertBelow(app, node, code);
     },
   };
 
