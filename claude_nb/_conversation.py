@@ -41,6 +41,8 @@ class Turn:
     messages: list[dict[str, Any]]
     echo: str | None = None
     """The prompt as people saw it (placeholders for images and descriptions)."""
+    about: dict[str, Any] | None = None
+    """Who wrote the answer (model, message and request ids, usage), as saved with it."""
 
     @property
     def user(self) -> dict[str, Any]:
@@ -121,7 +123,9 @@ class Conversation:
         rest = [{"type": "text", "text": prompt}] if isinstance(prompt, str) else prompt
         return {"role": "user", "content": [*results, *rest]}
 
-    def record(self, cell_id: str | None, user: Any, *answer: Any, echo: str | None = None) -> None:
+    def record(
+        self, cell_id: str | None, user: Any, *answer: Any, echo: str | None = None, about: dict[str, Any] | None = None
+    ) -> None:
         """A cell's prompt and the messages of its answer (one assistant turn, or a
         tool loop's turns); a paused turn and its continuation become one assistant turn."""
         position = self._position(cell_id)
@@ -132,7 +136,7 @@ class Conversation:
                 messages[-1] = {**last, "content": [*_blocks(last), *_blocks(message)]}
             else:
                 messages.append(message)
-        turn = Turn(cell_id, messages, echo)
+        turn = Turn(cell_id, messages, echo, about)
         if position < len(self.turns):
             self.turns[position] = turn
         else:

@@ -189,7 +189,12 @@ class ClaudeMagics(Magics):
                 namespace[out] = parse(text, target, args.schema)
             except ClaudeError as exc:
                 raise ClaudeError(f"{exc}\nThe Message is kept in {out} (stop reason: {final.stop_reason}).") from None
-        self.conversation.record(cell_id, messages[-1], *(view.messages or [assistant_param(final)]), echo=prompt.echo)
+        from ._static import provenance  # with the view's stack, loaded by the first answer
+
+        about = provenance(view.state, final)
+        self.conversation.record(
+            cell_id, messages[-1], *(view.messages or [assistant_param(final)]), echo=prompt.echo, about=about
+        )
 
     def _bind_partial(self, out: str, view: Any) -> bool:
         if view.message is not None and self.shell is not None:
@@ -289,6 +294,8 @@ class ClaudeMagics(Magics):
         for i, turn in enumerate(self.conversation.turns, 1):
             print(f"[{i}] you: {_clip(turn.prompt_text)}")
             print(f"    claude: {_clip(turn.answer_text)}")
+            if turn.about:
+                print(f"    ({_about(turn.about)})")
 
     def _login(self) -> None:
         try:
@@ -309,6 +316,20 @@ def _unquote(value: str | None) -> str | None:
     if value and len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
         return value[1:-1]
     return value
+
+
+def _about(about: dict[str, Any]) -> str:
+    """A turn's provenance in one line: model, ids, tokens, when."""
+    usage = about.get("usage") or {}
+    parts = [
+        str(about.get("model") or "?"),
+        str(about.get("message_id") or ""),
+        f"request {about['request_id']}" if about.get("request_id") else "",
+        f"{usage.get('input_tokens', 0):,} in / {usage.get('output_tokens', 0):,} out tokens" if usage else "",
+        f"stop: {about['stop_reason']}" if about.get("stop_reason") else "",
+        str(about.get("finished") or ""),
+    ]
+    return " · ".join(p for p in parts if p)
 
 
 def _clip(text: str, width: int = 100) -> str:

@@ -333,3 +333,11 @@ def test_claude_models_lists_the_apis_models_and_unsupported_options_are_refused
     assert kernel.run("%%claude --new -m claude-haiku-4-5 --thinking 2048\nreplay:echo hi").ok
     assert kernel.run("%%claude --new -m claude-unlisted-1 --effort low\nreplay:echo hi").ok
     assert replay.requests[-1].body["output_config"] == {"effort": "low"}
+
+
+def test_history_says_who_wrote_each_answer(kernel: Kernel, replay: ReplayServer) -> None:
+    assert kernel.run("%%claude --new -m claude-sonnet-5-5\nreplay:rich hi").ok
+    history = kernel.run("%claude history").stdout
+    about = history.strip().splitlines()[-1]
+    assert about.startswith("    (claude-sonnet-5-5 · msg_") and "request req_" in about
+    assert "out tokens" in about and "stop: end_turn" in about
