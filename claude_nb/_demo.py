@@ -26,6 +26,8 @@ from ._playback import pace_for, script_of
 NOTE = "demo mode: a recorded answer, not Claude (no API key used)"
 
 _KEYWORDS: list[tuple[str, tuple[str, ...]]] = [
+    ("fix", ("raised an error",)),  # what %claude fix asks
+    ("code", ("write a function", "function that", "write code", "write the code")),
     ("resume", ("resume", "network", "connection", "interrupt")),
     ("web_search", ("search", "web", "news", "latest", "look up")),
     ("thinking", ("think", "plan", "reason", "step by step", "prove")),

@@ -141,6 +141,34 @@ def resumed_once(model: str) -> Any:
     return answer
 
 
+CODE_ANSWER = """Here is a function that gives each value's share of the total:
+
+```python
+def shares(values):
+    total = sum(values)
+    return [v / total for v in values]
+
+print(shares([3, 1]))
+print(shares([0, 0]))
+```
+"""
+
+FIX_ANSWER = """`sum([0, 0])` is `0`, so `v / total` divides by zero. When the total is zero there are no \
+shares to take: return zeros (or raise a clearer error, if an empty total is a mistake in your data).
+
+```python
+def shares(values):
+    total = sum(values)
+    if total == 0:
+        return [0.0 for _ in values]
+    return [v / total for v in values]
+
+print(shares([3, 1]))
+print(shares([0, 0]))
+```
+"""
+
+
 def _record(server: ReplayServer, name: str, script: Script | None, request: dict[str, Any]) -> None:
     import anthropic
 
@@ -189,6 +217,16 @@ def main() -> int:
         _record(server, "web_search", web_search(model), search)
         resume = {**base, "messages": [{"role": "user", "content": "Write a long answer (it will resume)."}]}
         _record(server, "resume", None, resume)  # both turns are the chooser's: it breaks, then it goes on
+        for name, text, prompt in (
+            ("code", CODE_ANSWER, "Write a function that gives each value's share of the total, and try it."),
+            ("fix", FIX_ANSWER, "This notebook cell raised an error. What is the cause, and how do I fix it?"),
+        ):
+            _record(
+                server,
+                name,
+                message_script([{"type": "text", "text": text}], model=model, chunk=10, input_tokens=60),
+                {**base, "messages": [{"role": "user", "content": prompt}]},
+            )
     return 0
 
 

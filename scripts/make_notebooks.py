@@ -72,7 +72,9 @@ NOTEBOOKS: dict[str, list[tuple[str, str]]] = {
             "## Where next\n\n- `thinking.ipynb` — the thinking pane and what the API sends back\n"
             "- `tools.ipynb` — your own Python functions as tools, and web search\n"
             "- `widget-api.ipynb` — the view as a widget for your own tools (`StreamView`)\n"
-            "- `reproducible.ipynb` — record a notebook's answers and replay them anywhere\n\n"
+            "- `reproducible.ipynb` — record a notebook's answers and replay them anywhere\n"
+            "- `context.ipynb` — DataFrames, figures and files as context, and prompt caching\n"
+            "- `loop.ipynb` — an answer's code into a cell, an error into a question (`%claude fix`)\n\n"
             "`%claude history` shows the conversation, `%claude status` the settings (never the key).",
         ),
         ("code", "%claude history"),
@@ -270,6 +272,36 @@ NOTEBOOKS: dict[str, list[tuple[str, str]]] = {
         ("code", "%%claude --new\nThink it through: plan a forecast of daily prices."),
         ("code", "%claude replay off\nsorted(p.name for p in (tapes / 'run').iterdir())"),
     ],
+    "loop": [
+        (
+            "md",
+            "# The notebook loop\n\nAsk for code, put it in a cell, run it; when it fails, ask why and take "
+            "the fix. `%claude code` puts the last answer's code in a new cell below (the last Python block, "
+            "or block N); `%claude fix` sends the last error — its type and message, your own frames, the "
+            "cell that raised — and streams the answer.\n\n" + DEMO_NOTE,
+        ),
+        ("code", FIRST),
+        ("code", "%%claude --new\nWrite a function that gives each value's share of the total, and try it."),
+        ("code", "%claude code"),
+        (
+            "md",
+            "In JupyterLab the code is now in a new cell below (here, run headless, it is written out as "
+            "inserted). It fails on a list that sums to zero:",
+        ),
+        (
+            "raises",
+            "def shares(values):\n    total = sum(values)\n    return [v / total for v in values]\n\n"
+            "print(shares([3, 1]))\nprint(shares([0, 0]))",
+        ),
+        ("code", "%claude fix"),
+        ("code", "%claude code"),
+        ("md", "The fix, as inserted, runs:"),
+        (
+            "code",
+            "def shares(values):\n    total = sum(values)\n    if total == 0:\n        return [0.0 for _ in values]\n"
+            "    return [v / total for v in values]\n\nprint(shares([3, 1]))\nprint(shares([0, 0]))",
+        ),
+    ],
     "context": [
         (
             "md",
@@ -341,6 +373,8 @@ def build(name: str) -> nbformat.NotebookNode:
     nb.metadata["language_info"] = {"name": "python"}
     for kind, source in NOTEBOOKS[name]:
         cell = nbformat.v4.new_markdown_cell(source) if kind == "md" else nbformat.v4.new_code_cell(source)
+        if kind == "raises":  # a cell shown failing on purpose: the run goes on past it
+            cell.metadata["tags"] = ["raises-exception"]
         nb.cells.append(cell)
     return nb
 
