@@ -10,7 +10,7 @@ import anthropic
 from . import _budget, _demo, _models, _offline
 from ._client import get_async_client, get_client
 from ._config import Claude
-from ._reducer import NOTE
+from ._reducer import FORMAT, NOTE
 from ._request import build_params, with_display
 from ._resume import AsyncResumingStream, ResumingStream
 from ._schema import with_format
@@ -113,6 +113,7 @@ async def astream(
     # the kernel's other coroutines (a view being reloaded, a second answer) go on.
     size = await asyncio.to_thread(_budget.check, sync, request, settings.budget_tokens, sized)
     view = new_view(settings, request["model"])
+    shown_as_json(view, request)
     if settings.demo:
         view.feed({"type": NOTE, "text": _demo.NOTE})
     if size:
@@ -241,11 +242,19 @@ def prepare(
         _models.refuse_unsupported(client, request)
     size = _budget.check(client, request, settings.budget_tokens, sized)
     view = new_view(settings, request["model"])
+    shown_as_json(view, request)
     if offline is not None:
         view.feed({"type": NOTE, "text": offline})
     if size:
         view.feed({"type": NOTE, "text": size})
     return view, _pending(wrap(client) if wrap else client, settings, request)
+
+
+def shown_as_json(view: StreamView, request: dict[str, Any]) -> None:
+    """An answer asked to follow a schema streams as JSON code."""
+    config = request.get("output_config")
+    if isinstance(config, dict) and config.get("format"):
+        view.feed({"type": FORMAT, "format": "json"})
 
 
 def sized(request: dict[str, Any]) -> dict[str, Any]:

@@ -12,6 +12,7 @@ answer's own patches.
 from __future__ import annotations
 
 import functools
+import json
 import re
 from typing import Any
 
@@ -22,6 +23,21 @@ from ._patch import PanePatcher
 from ._reducer import StreamState
 
 _NUMBERS = re.compile(r'(<span class="cnb-(?:n-\w+|elapsed)">)[^<]*')
+
+
+def answer_source(state: StreamState, *, final: bool = False) -> str:
+    """The markdown the answer pane renders: the text as written, or, for an answer
+    asked to be JSON (a schema), the JSON as a code block, laid out once it is whole."""
+    if state.answer_format != "json":
+        return state.text
+    text = state.text
+    if final:
+        try:
+            text = json.dumps(json.loads(text), indent=2, ensure_ascii=False)
+        except ValueError:
+            pass  # cut short: shown as it came
+    fence = "`" * max(3, 1 + max((len(run) for run in re.findall(r"`+", text)), default=0))
+    return f"{fence}json\n{text}\n{fence}\n"
 
 
 class FrameBuilder:
@@ -51,10 +67,10 @@ class FrameBuilder:
             # Only a page's request for the state reaches an ended view: the patchers hold all it shows.
             a_frame = t_frame = None
         elif final:
-            a_frame = self._answer.finish(state.text)
+            a_frame = self._answer.finish(answer_source(state, final=True))
             t_frame = self._thinking.finish(state.thinking)
         else:
-            a_frame = self._answer.update(state.text)
+            a_frame = self._answer.update(answer_source(state))
             t_frame = self._thinking.update(state.thinking) if state.thinking_chars else Frame()
         for name, patcher, frame in (("a", self.answer, a_frame), ("th", self.thinking, t_frame)):
             patch = patcher.patch(frame) if frame is not None else None

@@ -36,6 +36,8 @@ results sent, or a paused turn continued). ``messages``: what the turn added to 
 conversation (the assistant turn, then the user turn of tool results, if any)."""
 NOTE = "claude_nb.note"
 """Client event: ``text`` is a lasting remark on the answer (why a tool loop stopped)."""
+FORMAT = "claude_nb.format"
+"""Client event: the answer is ``format`` (``"json"``, asked for with a schema), shown as code."""
 OPENED = "claude_nb.opened"
 """Client event: an attempt's response arrived; ``request_id`` is the API's id for it
 (its ``request-id`` header), kept with the answer as its provenance."""
@@ -110,6 +112,7 @@ class StreamState:
     model: str = ""
     message_id: str = ""
     request_id: str = ""
+    answer_format: str = ""
     blocks: list[Block] = field(default_factory=list)
     usage: dict[str, Any] = field(default_factory=dict)
     stop_reason: str | None = None
@@ -303,6 +306,8 @@ def reduce_event(state: StreamState, event: Any, now: float, kind: Any = None) -
         note = str(field_of(event, "text", ""))
         if note not in state.notes:  # the transport repeats a recorded answer's note each turn
             state.notes.append(note)
+    elif kind == FORMAT:
+        state.answer_format = str(field_of(event, "format", "") or "")
     elif kind == OPENED:
         state.request_id = str(field_of(event, "request_id", "") or "") or state.request_id
     elif kind == REQUEST:

@@ -23,7 +23,7 @@ import anywidget
 
 from ._clock import FrameClock
 from ._errors import IncompleteStreamError, describe_exception
-from ._frame_builder import FrameBuilder
+from ._frame_builder import FrameBuilder, answer_source
 from ._markdown import shared_renderer
 from ._partial import message_from
 from ._reducer import (
@@ -139,7 +139,7 @@ class StreamView(anywidget.AnyWidget):
             if self._ended:
                 answer, thinking = self._frames.answer.html, self._frames.thinking.html
             else:
-                answer = self._renderer.render(self._state.text)
+                answer = self._renderer.render(answer_source(self._state))
                 thinking = self._renderer.render(self._state.thinking)
             return snapshot_html(self._state, answer, thinking, self._renderer.sanitizer, now, key=key)
 

@@ -294,6 +294,11 @@ def test_schema_sends_output_config_format_and_binds_the_parsed_object(kernel: K
     config = replay.requests[-1].body["output_config"]
     assert config["effort"] == "low" and config["format"]["type"] == "json_schema"
     assert set(config["format"]["schema"]["properties"]) == {"name", "population"}
+    # Shown as JSON code as it streams, laid out once whole; saved so too.
+    saved = run.of_type("update_display_data")[-1]["content"]["data"]["text/html"]
+    assert 'class="language-json' in saved
+    shown = htmllib.unescape(re.sub(r"<[^>]+>", "", saved))
+    assert '{\n  "name": "Paris",\n  "population": 2100000\n}' in shown
     bound = kernel.run("print(type(city).__name__, city.name, city.population)")
     assert bound.stdout.split() == ["City", "Paris", "2100000"]
     assert kernel.run("print(claude_nb.last_view().message.stop_reason)").stdout.strip() == "end_turn"
