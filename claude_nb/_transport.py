@@ -104,7 +104,21 @@ def opened_events(stream: Any) -> list[dict[str, Any]]:
     return [{"type": OPENED, "request_id": stream.request_id}, *note_events(stream.recorded_note)]
 
 
-class _Accumulator:
+class _Response:
+    """What every route tells of the HTTP response behind its events."""
+
+    _raw: Any
+
+    @property
+    def recorded_note(self) -> str:
+        return recorded_note(self._raw)
+
+    @property
+    def request_id(self) -> str:
+        return request_id(self._raw)
+
+
+class _Accumulator(_Response):
     """The Message folded from the raw events so far, as ``MessageStream`` keeps it.
 
     ``noted``: the recorded-answer note (``recorded_note``) comes before the events, as
@@ -128,14 +142,6 @@ class _Accumulator:
 
     def _snapshot_or_none(self) -> Any:
         return self._snapshot
-
-    @property
-    def recorded_note(self) -> str:
-        return recorded_note(self._raw)
-
-    @property
-    def request_id(self) -> str:
-        return request_id(self._raw)
 
     @property
     def current_message_snapshot(self) -> anthropic.types.Message:
@@ -260,21 +266,13 @@ class AsyncRawStreamRequest:
             await self._stream.close()
 
 
-class _Helped:
+class _Helped(_Response):
     """What both helper routes offer besides their events."""
 
     _helper: Any
 
     def __init__(self, raw: Any) -> None:
         self._raw = raw
-
-    @property
-    def recorded_note(self) -> str:
-        return recorded_note(self._raw)
-
-    @property
-    def request_id(self) -> str:
-        return request_id(self._raw)
 
     @property
     def current_message_snapshot(self) -> anthropic.types.Message:
