@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from ._api import astream, client, last_view, resumable, stream
     from ._config import Claude
     from ._errors import ClaudeError, IncompleteStreamError, MissingKeyError
+    from ._map import last_map, map  # noqa: A004 - claude_nb.map, as the builtin maps
     from ._view import StreamView
 
 __all__ = [
@@ -27,7 +28,9 @@ __all__ = [
     "StreamView",
     "astream",
     "client",
+    "last_map",
     "last_view",
+    "map",
     "resumable",
     "stream",
 ]
@@ -41,7 +44,9 @@ _LAZY = {
     "StreamView": "._view",
     "astream": "._api",
     "client": "._api",
+    "last_map": "._map",
     "last_view": "._api",
+    "map": "._map",
     "resumable": "._api",
     "stream": "._api",
 }

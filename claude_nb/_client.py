@@ -98,7 +98,13 @@ def _kwargs(
     return kwargs
 
 
-def _limits() -> Any:
+def pool_limits(connections: int) -> Any:
+    """Limits for a pool of ``connections`` (all kept alive), in the HTTP library this
+    SDK uses; None when neither is importable."""
+    return _limits({"max_connections": connections, "max_keepalive_connections": connections})
+
+
+def _limits(values: dict[str, Any] | None = None) -> Any:
     """Keep-alive limits in the HTTP library this SDK uses (httpx2 in 2.x)."""
     try:
         import httpx2 as httpx
@@ -107,7 +113,7 @@ def _limits() -> Any:
             import httpx  # type: ignore[no-redef]
         except ImportError:
             return None
-    return httpx.Limits(**_KEEPALIVE)
+    return httpx.Limits(**(values or _KEEPALIVE))
 
 
 def require_key() -> None:

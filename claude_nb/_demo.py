@@ -94,10 +94,19 @@ def _recorded_model(script: Any) -> str:
     return ""
 
 
+ROW_DELAY = 0.15
+"""Seconds the demo takes to answer one row of a ``map``, so its progress can be seen."""
+
+
 def _choose(request: dict[str, Any]) -> Any:
+    from .replay._rows import row_answer
     from .replay._scenarios import _continuation_of
     from .replay._tool_scenarios import _client_tools, tool_results
 
+    if request.get("stream") is not True:  # a row of claude_nb.map (live or in a batch)
+        script = row_answer(request)
+        script.silent = ROW_DELAY
+        return script
     if tool_results(request):
         return _tool_answer(request)
     if _continuation_of(request) is not None:

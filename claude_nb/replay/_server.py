@@ -23,7 +23,9 @@ from urllib.parse import quote
 
 from .._wire import NOTE_HEADER
 from ._allowed import restrict
+from ._batches import BatchStore
 from ._content import check_content, input_tokens
+from ._limits import Limits
 from ._models import model_info, model_list
 from ._prompt_cache import PromptCache
 from ._rules import Rejection, check_body, check_headers
@@ -69,9 +71,28 @@ class _Handler(BaseHTTPRequestHandler):
         if path.endswith("/v1/messages/count_tokens"):
             self._count_tokens(recorded)
             return
+        if "/v1/messages/batches" in path:
+            self._batches_post(path, recorded)
+            return
         if not path.endswith("/v1/messages"):
             self._not_found()
             return
+        limits = owner.limits
+        if limits is None:
+            self._answer(recorded, {})
+            return
+        admitted, headers = limits.admit()
+        if not admitted:
+            refusal = {"type": "error", "error": {"type": "rate_limit_error", "message": "Number of requests exceeded"}}
+            self._json(429, refusal, headers)
+            return
+        try:
+            self._answer(recorded, headers)
+        finally:
+            limits.release()
+
+    def _answer(self, recorded: RecordedRequest, limit_headers: dict[str, str]) -> None:
+        owner, body = self.server.owner, recorded.body
         rejection = (
             check_headers(recorded.headers)
             or check_version(recorded.headers, body)
@@ -101,10 +122,10 @@ class _Handler(BaseHTTPRequestHandler):
             self._json(
                 err.status,
                 {"type": "error", "error": {"type": err.error_type, "message": err.message}},
-                headers,
+                {**limit_headers, **headers},
             )
             return
-        note = {NOTE_HEADER: quote(script.note)} if script.note else {}
+        note = {**limit_headers, **({NOTE_HEADER: quote(script.note)} if script.note else {})}
         if body.get("stream") is True:
             self._stream(steps, script.pace, note)
             return
@@ -120,6 +141,9 @@ class _Handler(BaseHTTPRequestHandler):
         path = self.path.split("?")[0].rstrip("/")
         headers = {k.lower(): v for k, v in self.headers.items()}
         self.server.owner._record(RecordedRequest(path=self.path, headers=headers, body={}))
+        if "/v1/messages/batches" in path:
+            self._batches_get(path, headers)
+            return
         if not (path.endswith("/v1/models") or "/v1/models/" in path):
             self._not_found()
             return
@@ -161,6 +185,79 @@ class _Handler(BaseHTTPRequestHandler):
                 with owner._lock:
                     owner.counting -= 1
         self._json(200, {"input_tokens": input_tokens(body)})
+
+    def _batches_post(self, path: str, recorded: RecordedRequest) -> None:
+        """``POST /v1/messages/batches`` creates one; ``…/{id}/cancel`` cancels it."""
+        owner = self.server.owner
+        rejection = check_headers(recorded.headers)
+        if rejection is not None:
+            self._reject(rejection)
+            return
+        store = owner.batches
+        if path.endswith("/cancel"):
+            batch = store.get(path.rstrip("/").split("/")[-2])
+            if batch is None:
+                self._not_found()
+                return
+            store.cancel(batch)
+            self._json(200, store.describe(batch, owner.base_url))
+            return
+        made = store.create(recorded.body)
+        if isinstance(made, Rejection):
+            self._reject(made)
+            return
+        if store.lose_next_create:
+            store.lose_next_create = False
+            self.connection.shutdown(socket.SHUT_RDWR)  # the batch exists; its answer never arrives
+            self.close_connection = True
+            return
+        self._json(200, store.describe(made, owner.base_url))
+
+    def _batches_get(self, path: str, headers: dict[str, str]) -> None:
+        """List, retrieve, or stream the results (JSONL) of a batch."""
+        owner = self.server.owner
+        rejection = check_headers(headers)
+        if rejection is not None:
+            self._reject(rejection)
+            return
+        store = owner.batches
+        if path.endswith("/v1/messages/batches"):
+            from urllib.parse import parse_qs, urlsplit
+
+            query = parse_qs(urlsplit(self.path).query)
+            limit = int((query.get("limit") or ["20"])[0])
+            after = query.get("after_id")
+            self._json(200, store.listing(owner.base_url, limit, after[0] if after else None))
+            return
+        results = path.endswith("/results")
+        batch = store.get(path.split("/")[-2] if results else path.split("/")[-1])
+        if batch is None:
+            self._not_found()
+            return
+        if not results:
+            self._json(200, store.describe(batch, owner.base_url))
+            return
+        if store.describe(batch, owner.base_url)["processing_status"] != "ended":
+            self._reject(Rejection(400, "invalid_request_error", f"batch {batch.id} has not ended; no results yet"))
+            return
+        self._jsonl(store.results(batch))
+
+    def _jsonl(self, rows: list[dict[str, Any]]) -> None:
+        self.send_response(200)
+        self.send_header("content-type", "application/binary")
+        self.send_header("transfer-encoding", "chunked")
+        self.send_header("request-id", self._request_id())
+        self.end_headers()
+        buffer = b""
+        for row in rows:
+            buffer += json.dumps(row).encode() + b"\n"
+            if len(buffer) > 65536:
+                self._chunk(buffer)
+                buffer = b""
+        if buffer:
+            self._chunk(buffer)
+        self.wfile.write(b"0\r\n\r\n")
+        self.wfile.flush()
 
     def _not_found(self) -> None:
         self._json(404, {"type": "error", "error": {"type": "not_found_error", "message": "Not found"}})
@@ -368,6 +465,11 @@ class ReplayServer:
         answering, and ``counting`` says how many answers are waiting: a test can see
         what a client does meanwhile."""
         self.counting = 0
+        self.limits: Limits | None = None
+        """Rate limits applied to ``POST /v1/messages`` (None: none): requests a minute,
+        requests in flight, 429 with ``retry-after`` beyond them."""
+        self.batches = BatchStore(self._batch_answer, self._batch_check, fold_steps)
+        """The Message Batches this server has made (``batches.seconds``: how long each takes)."""
         self.first_text_sent_at: float | None = None
         """Wall-clock time the first text delta went out (set it to None to measure again):
         the browser benchmark measures from here to the first paint."""
@@ -397,6 +499,13 @@ class ReplayServer:
             if self._queued:
                 return self._queued.popleft()
         return self._chooser(body)
+
+    def _batch_answer(self, params: dict[str, Any]) -> Script:
+        script = self._next_script(params)
+        return Script(steps=restrict(script.steps, params), error=script.error)
+
+    def _batch_check(self, params: dict[str, Any]) -> Rejection | None:
+        return check_content(params) or check_body(params, self.issued) or self.too_long(params)
 
     def too_long(self, body: dict[str, Any]) -> Rejection | None:
         tokens = input_tokens(body)

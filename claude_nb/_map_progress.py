@@ -1,0 +1,80 @@
+"""The progress of a ``map`` call in its cell: a line of counts (done, failed,
+retrying, in flight, tokens, elapsed, time left) and a Stop button while it runs,
+redrawn at most ten times a second; when it ends, a static summary that stays in
+the saved notebook (the widget is closed, so a reopened notebook shows no "model
+not found"). Outside Jupyter the summary is printed once."""
+
+from __future__ import annotations
+
+import html
+import time
+from collections.abc import Callable
+from typing import Any
+
+from ._map_stats import MapStats
+
+INTERVAL = 0.1
+"""Seconds between redraws: about ten a second, whatever the rate of answers."""
+
+
+class MapProgress:
+    def __init__(self, stats: MapStats, title: str, on_stop: Callable[[], None], *, widgets: bool) -> None:
+        self.stats, self.title = stats, title
+        self._last = 0.0
+        self._shown = ""
+        self._handle: Any = None
+        self._label: Any = None
+        self._box: Any = None
+        self.updates = 0
+        if widgets:
+            self._show(on_stop)
+
+    def _show(self, on_stop: Callable[[], None]) -> None:
+        import ipywidgets as w
+        from IPython.display import display
+
+        self._label = w.HTML(self._html(self.stats.line()))
+        button = w.Button(description="Stop", icon="stop", tooltip="Stop sending; keep what has arrived")
+        button.layout.width = "7em"
+
+        def clicked(_: Any) -> None:
+            button.disabled = True
+            button.description = "Stopping"
+            on_stop()
+
+        button.on_click(clicked)
+        self._box = w.HBox([button, self._label])
+        self._handle = display(self._box, display_id=True)
+
+    def _html(self, line: str, summary: str = "") -> str:
+        title = html.escape(self.title)
+        body = f"<b>{title}</b> · {html.escape(line)}"
+        if summary:
+            body += f"<div>{summary}</div>"
+        return f'<div class="cnb-map" style="font-size:0.95em;line-height:1.5">{body}</div>'
+
+    def tick(self, *, force: bool = False) -> None:
+        """Redraw if a tenth of a second has passed since the last redraw (and the line
+        changed)."""
+        now = time.monotonic()
+        if self._label is None or (not force and now - self._last < INTERVAL):
+            return
+        self._last = now
+        line = self.stats.line()
+        if line != self._shown:
+            self._shown = line
+            self._label.value = self._html(line)
+            self.updates += 1
+
+    def finish(self, summary_html: str, summary_text: str) -> None:
+        """Replace the live widget by the static summary (or print it)."""
+        line = self.stats.line()
+        if self._handle is None:
+            print(f"{self.title}: {summary_text}")
+            return
+        html_out = self._html(line, summary_html)
+        self._handle.update({"text/html": html_out, "text/plain": f"{self.title}: {summary_text}"}, raw=True)
+        if self._box is not None:
+            for child in self._box.children:
+                child.close()
+            self._box.close()

@@ -1,0 +1,112 @@
+"""One controller for every request of a ``map`` call: how many may be in flight and
+when the next may start.
+
+The SDK retries each request on its own, so a burst of 429s makes every request
+wait and retry at once; here the requests share what the API says instead. The
+controller starts modestly, doubles its concurrency while answers come back clean
+(and grows by one per window of answers once it has been refused), halves and
+pauses everyone for the ``retry-after`` on a 429, halves on an overload (529), and
+spaces requests by the ``anthropic-ratelimit-requests-limit`` the API reports (a
+limit of 600 a minute is a refilling bucket: about ten a second, not 600 at once),
+waiting for ``…-requests-reset`` when ``…-remaining`` reaches zero.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+HEADROOM = 0.97
+"""The share of the reported request rate aimed at, for clocks that differ a little."""
+
+
+@dataclass
+class Pacing:
+    """The controller's state; ``ready_at`` and ``may_start`` are asked by the one
+    dispatcher, the ``on_*`` methods told by each finished request."""
+
+    concurrency: float = 4.0
+    ceiling: int = 64
+    in_flight: int = 0
+    rate: float | None = None
+    """Requests a second the API allows (from its limit header), None until known."""
+    limit_per_minute: int | None = None
+    paused_until: float = 0.0
+    next_slot: float = 0.0
+    refused: int = 0
+    overloaded: int = 0
+    _clean: int = 0
+    _refused_once: bool = False
+
+    def may_start(self) -> bool:
+        return self.in_flight < max(1, int(self.concurrency))
+
+    def ready_at(self, now: float) -> float:
+        """When the next request may go (``now`` or later)."""
+        return max(now, self.paused_until, self.next_slot)
+
+    def started(self, now: float) -> None:
+        self.in_flight += 1
+        if self.rate:
+            self.next_slot = max(now, self.next_slot) + 1 / self.rate
+
+    def finished(self) -> None:
+        self.in_flight = max(0, self.in_flight - 1)
+
+    def on_success(self, headers: Any, now: float) -> None:
+        self._read_limits(headers, now)
+        self._clean += 1
+        window = max(1, int(self.concurrency))
+        if self._clean >= window:
+            self._clean = 0
+            grown = self.concurrency + 1 if self._refused_once else self.concurrency * 2
+            self.concurrency = min(float(self.ceiling), grown)
+
+    def on_rate_limited(self, wait: float, headers: Any, now: float) -> None:
+        self.refused += 1
+        self._refused_once = True
+        self._read_limits(headers, now)
+        self.concurrency = max(1.0, min(self.concurrency, self.in_flight) / 2)
+        self.paused_until = max(self.paused_until, now + wait)
+        self._clean = 0
+
+    def on_overloaded(self) -> None:
+        """An overloaded API (529): fewer at once; the row itself waits its own backoff,
+        the others go on (a pause for everyone is for 429s, which say how long)."""
+        self.overloaded += 1
+        self._refused_once = True
+        self.concurrency = max(1.0, self.concurrency / 2)
+        self._clean = 0
+
+    def _read_limits(self, headers: Any, now: float) -> None:
+        if headers is None:
+            return
+        limit = _int(headers.get("anthropic-ratelimit-requests-limit"))
+        if limit:
+            self.limit_per_minute = limit
+            self.rate = limit / 60 * HEADROOM
+        remaining = _int(headers.get("anthropic-ratelimit-requests-remaining"))
+        if remaining == 0:
+            reset = _seconds_until(headers.get("anthropic-ratelimit-requests-reset"))
+            if reset is not None:
+                self.paused_until = max(self.paused_until, now + min(reset, 60.0))
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _seconds_until(stamp: Any) -> float | None:
+    """Seconds from now to an RFC 3339 time (the reset headers), None if unreadable."""
+    if not isinstance(stamp, str):
+        return None
+    try:
+        when = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return max(0.0, when.timestamp() - time.time())
