@@ -123,7 +123,7 @@ class LiveRun:
             self.stats.in_flight = pacing.in_flight
             task = asyncio.ensure_future(self._send(client, job))
             self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            task.add_done_callback(self._done)
 
     def _next(self, now: float) -> Job | None:
         if self._retries and self._retries[0].due <= now:
@@ -140,7 +140,9 @@ class LiveRun:
         except TimeoutError:
             pass
 
-    def _changed(self) -> None:
+    def _done(self, task: asyncio.Task[None]) -> None:
+        """A request is over: the dispatcher may send the next, or see that all are."""
+        self._tasks.discard(task)
         assert self._wake is not None
         self._wake.set()
 
@@ -159,7 +161,6 @@ class LiveRun:
         finally:
             self.pacing.finished()
             self.stats.in_flight = self.pacing.in_flight
-            self._changed()
 
     def _answered(self, job: Job, body: dict[str, Any], headers: Any) -> None:
         text = "".join(b.get("text", "") for b in body.get("content") or [] if b.get("type") == "text")

@@ -28,6 +28,8 @@ class Limits:
     refused: int = field(default=0, init=False)
     """429s answered so far."""
     admitted: int = field(default=0, init=False)
+    peak: int = field(default=0, init=False)
+    """The most requests answered at once so far."""
 
     def __post_init__(self) -> None:
         self._tokens = self._capacity()
@@ -58,6 +60,7 @@ class Limits:
             if self.rpm is not None:
                 self._tokens -= 1
             self._busy += 1
+            self.peak = max(self.peak, self._busy)
             self.admitted += 1
             return True, self._headers(now)
 
