@@ -5,11 +5,12 @@ one, and serves the Message Batches API."""
 
 from __future__ import annotations
 
-import _thread
 import collections
+import ctypes
 import json
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -41,6 +42,21 @@ def rows_api(row_answers: RowAnswers, monkeypatch: pytest.MonkeyPatch, tmp_path:
         monkeypatch.chdir(tmp_path)
         server.batches.seconds = 0.2
         yield server
+
+
+def interrupt_when(ready: Callable[[], bool]) -> None:
+    """Raise KeyboardInterrupt in this thread once ``ready()``, as the kernel's interrupt
+    does in the thread running a cell (this thread need not be the main one, as under
+    pytest-xdist)."""
+    target = threading.get_ident()
+
+    def fire() -> None:
+        deadline = time.monotonic() + 30
+        while not ready() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(target), ctypes.py_object(KeyboardInterrupt))
+
+    threading.Thread(target=fire, daemon=True).start()
 
 
 def tickets(n: int, reject: int | None = None) -> pd.DataFrame:
@@ -115,7 +131,7 @@ def _answers_per_prompt(server: ReplayServer) -> collections.Counter[str]:
 def test_an_interrupt_keeps_what_arrived_and_the_same_call_finishes_the_rest(rows_api: ReplayServer) -> None:
     rows_api.limits = Limits(rpm=600)  # about ten a second: 60 rows take six
     frame = tickets(60)
-    threading.Timer(1.2, _thread.interrupt_main).start()
+    interrupt_when(lambda: len(rows_api.requests) >= 15)
     with pytest.raises(ClaudeError, match=r"stopped: \d+ of 60 done; run again to finish"):
         claude_nb.map("Summarize: {text}", frame, mode="live")
     first = claude_nb.last_map()
@@ -189,7 +205,7 @@ def test_a_running_batch_is_adopted_by_the_same_call(rows_api: ReplayServer, row
     row_answers.overload_every = 0
     rows_api.batches.seconds = 2.5
     rows = [{"text": f"note {i}"} for i in range(10)]
-    threading.Timer(0.8, _thread.interrupt_main).start()
+    interrupt_when(lambda: len(rows_api.requests) >= 2)  # the batch made, and asked about once
     with pytest.raises(ClaudeError, match="goes on at the API"):
         claude_nb.map("Summarize: {text}", rows, mode="batch")
     assert len(rows_api.batches.created) == 1
@@ -227,4 +243,3 @@ def test_a_refused_key_stops_the_call_at_once(rows_api: ReplayServer, monkeypatc
     monkeypatch.delenv("ANTHROPIC_API_KEY")
     with pytest.raises(claude_nb.MissingKeyError):
         claude_nb.map("Summarize: {text}", tickets(3), mode="live")
-

@@ -14,7 +14,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from ._rules import sign_thinking
+from ._rules import Rejection, sign_thinking
 
 StepKind = Literal["event", "sleep", "drop", "raw"]
 
@@ -201,3 +201,39 @@ def message_script(
         )
         script.event("message_stop", {"type": "message_stop"})
     return script
+
+
+_ERROR_STATUS = {"overloaded_error": 529, "api_error": 500, "rate_limit_error": 429, "invalid_request_error": 400}
+
+
+def fold_steps(steps: list[Step]) -> dict[str, Any] | Rejection:
+    """The whole Message a non-streaming request gets: the same answer, folded."""
+    message: dict[str, Any] = {}
+    buffers: dict[int, str] = {}
+    for step in steps:
+        data = step.data if step.kind == "event" and isinstance(step.data, dict) else {}
+        kind = data.get("type")
+        if kind == "message_start":
+            message = {**data["message"], "content": []}
+        elif kind == "content_block_start":
+            message["content"].append(dict(data["content_block"]))
+        elif kind == "content_block_delta":
+            block, delta = message["content"][data["index"]], data["delta"]
+            field = {"text_delta": "text", "thinking_delta": "thinking", "signature_delta": "signature"}.get(
+                delta["type"]
+            )
+            if field is not None:
+                block[field] = block.get(field, "") + delta[field]
+            elif delta["type"] == "input_json_delta":
+                buffers[data["index"]] = buffers.get(data["index"], "") + delta["partial_json"]
+            elif delta["type"] == "citations_delta":
+                block.setdefault("citations", []).append(delta["citation"])
+        elif kind == "message_delta":
+            message.update(data["delta"])
+            message["usage"] = {**message.get("usage", {}), **data.get("usage", {})}
+        elif kind == "error":
+            error = data["error"]
+            return Rejection(_ERROR_STATUS.get(error["type"], 500), error["type"], error["message"])
+    for index, raw in buffers.items():
+        message["content"][index]["input"] = json.loads(raw) if raw else {}
+    return message

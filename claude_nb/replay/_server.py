@@ -23,6 +23,8 @@ from urllib.parse import quote
 
 from .._wire import NOTE_HEADER
 from ._allowed import restrict
+from ._batch_routes import get as get_batches
+from ._batch_routes import post as post_batches
 from ._batches import BatchStore
 from ._content import check_content, input_tokens
 from ._limits import Limits
@@ -30,7 +32,7 @@ from ._models import model_info, model_list
 from ._prompt_cache import PromptCache
 from ._rules import Rejection, check_body, check_headers
 from ._scenarios import pick_scenario
-from ._script import Script, Step
+from ._script import Script, Step, fold_steps
 from ._versions import check_version
 
 
@@ -72,7 +74,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._count_tokens(recorded)
             return
         if "/v1/messages/batches" in path:
-            self._batches_post(path, recorded)
+            post_batches(self, path, recorded)
             return
         if not path.endswith("/v1/messages"):
             self._not_found()
@@ -142,7 +144,7 @@ class _Handler(BaseHTTPRequestHandler):
         headers = {k.lower(): v for k, v in self.headers.items()}
         self.server.owner._record(RecordedRequest(path=self.path, headers=headers, body={}))
         if "/v1/messages/batches" in path:
-            self._batches_get(path, headers)
+            get_batches(self, path, headers)
             return
         if not (path.endswith("/v1/models") or "/v1/models/" in path):
             self._not_found()
@@ -185,79 +187,6 @@ class _Handler(BaseHTTPRequestHandler):
                 with owner._lock:
                     owner.counting -= 1
         self._json(200, {"input_tokens": input_tokens(body)})
-
-    def _batches_post(self, path: str, recorded: RecordedRequest) -> None:
-        """``POST /v1/messages/batches`` creates one; ``…/{id}/cancel`` cancels it."""
-        owner = self.server.owner
-        rejection = check_headers(recorded.headers)
-        if rejection is not None:
-            self._reject(rejection)
-            return
-        store = owner.batches
-        if path.endswith("/cancel"):
-            batch = store.get(path.rstrip("/").split("/")[-2])
-            if batch is None:
-                self._not_found()
-                return
-            store.cancel(batch)
-            self._json(200, store.describe(batch, owner.base_url))
-            return
-        made = store.create(recorded.body)
-        if isinstance(made, Rejection):
-            self._reject(made)
-            return
-        if store.lose_next_create:
-            store.lose_next_create = False
-            self.connection.shutdown(socket.SHUT_RDWR)  # the batch exists; its answer never arrives
-            self.close_connection = True
-            return
-        self._json(200, store.describe(made, owner.base_url))
-
-    def _batches_get(self, path: str, headers: dict[str, str]) -> None:
-        """List, retrieve, or stream the results (JSONL) of a batch."""
-        owner = self.server.owner
-        rejection = check_headers(headers)
-        if rejection is not None:
-            self._reject(rejection)
-            return
-        store = owner.batches
-        if path.endswith("/v1/messages/batches"):
-            from urllib.parse import parse_qs, urlsplit
-
-            query = parse_qs(urlsplit(self.path).query)
-            limit = int((query.get("limit") or ["20"])[0])
-            after = query.get("after_id")
-            self._json(200, store.listing(owner.base_url, limit, after[0] if after else None))
-            return
-        results = path.endswith("/results")
-        batch = store.get(path.split("/")[-2] if results else path.split("/")[-1])
-        if batch is None:
-            self._not_found()
-            return
-        if not results:
-            self._json(200, store.describe(batch, owner.base_url))
-            return
-        if store.describe(batch, owner.base_url)["processing_status"] != "ended":
-            self._reject(Rejection(400, "invalid_request_error", f"batch {batch.id} has not ended; no results yet"))
-            return
-        self._jsonl(store.results(batch))
-
-    def _jsonl(self, rows: list[dict[str, Any]]) -> None:
-        self.send_response(200)
-        self.send_header("content-type", "application/binary")
-        self.send_header("transfer-encoding", "chunked")
-        self.send_header("request-id", self._request_id())
-        self.end_headers()
-        buffer = b""
-        for row in rows:
-            buffer += json.dumps(row).encode() + b"\n"
-            if len(buffer) > 65536:
-                self._chunk(buffer)
-                buffer = b""
-        if buffer:
-            self._chunk(buffer)
-        self.wfile.write(b"0\r\n\r\n")
-        self.wfile.flush()
 
     def _not_found(self) -> None:
         self._json(404, {"type": "error", "error": {"type": "not_found_error", "message": "Not found"}})
@@ -350,9 +279,6 @@ class _Handler(BaseHTTPRequestHandler):
         return b""
 
 
-_ERROR_STATUS = {"overloaded_error": 529, "api_error": 500, "rate_limit_error": 429, "invalid_request_error": 400}
-
-
 def _with_cache_usage(steps: list[Step], read: int, written: int, total: int) -> list[Step]:
     """The steps with what the prompt cache read and wrote in their usage (and the
     uncached rest as ``input_tokens``, as the API counts it), unless the script
@@ -394,39 +320,6 @@ def _note_signature(data: Any, thinking: dict[int, list[str]], issued: dict[str,
 def _is_text_delta(data: Any) -> bool:
     delta = data.get("delta") if isinstance(data, dict) else None
     return isinstance(delta, dict) and delta.get("type") == "text_delta"
-
-
-def fold_steps(steps: list[Step]) -> dict[str, Any] | Rejection:
-    """The whole Message a non-streaming request gets: the same answer, folded."""
-    message: dict[str, Any] = {}
-    buffers: dict[int, str] = {}
-    for step in steps:
-        data = step.data if step.kind == "event" and isinstance(step.data, dict) else {}
-        kind = data.get("type")
-        if kind == "message_start":
-            message = {**data["message"], "content": []}
-        elif kind == "content_block_start":
-            message["content"].append(dict(data["content_block"]))
-        elif kind == "content_block_delta":
-            block, delta = message["content"][data["index"]], data["delta"]
-            field = {"text_delta": "text", "thinking_delta": "thinking", "signature_delta": "signature"}.get(
-                delta["type"]
-            )
-            if field is not None:
-                block[field] = block.get(field, "") + delta[field]
-            elif delta["type"] == "input_json_delta":
-                buffers[data["index"]] = buffers.get(data["index"], "") + delta["partial_json"]
-            elif delta["type"] == "citations_delta":
-                block.setdefault("citations", []).append(delta["citation"])
-        elif kind == "message_delta":
-            message.update(data["delta"])
-            message["usage"] = {**message.get("usage", {}), **data.get("usage", {})}
-        elif kind == "error":
-            error = data["error"]
-            return Rejection(_ERROR_STATUS.get(error["type"], 500), error["type"], error["message"])
-    for index, raw in buffers.items():
-        message["content"][index]["input"] = json.loads(raw) if raw else {}
-    return message
 
 
 class _Server(ThreadingHTTPServer):
