@@ -99,6 +99,12 @@ class ClaudeMagics(Magics):
         help="The API's own tools: web_search, web_fetch, code_execution (or a versioned type name).",
     )
     @argument("--max-turns", type=int, help="Most model turns in a tool loop (default: Claude.max_turns).")
+    @argument(
+        "--bg",
+        action="store_true",
+        help="In the background: the cell returns at once and the answer streams while other cells run; "
+        "-o NAME is bound when it ends (a Stop button stops it).",
+    )
     @argument("--record", metavar="PATH", help="Save the raw stream of this answer (every turn) as a cassette.")
     @argument("--replay", metavar="PATH", help="Play a cassette back: no key, no network, the same answer.")
     @cell_magic
@@ -168,33 +174,43 @@ class ClaudeMagics(Magics):
         view, pending = _api.prepare(
             self.settings, params, offline=offline, wrap=recorder.client if recorder is not None else None
         )
-        try:
-            final = view.consume(pending)
-        except KeyboardInterrupt:
-            self._bind_partial(out, view)
-            raise ClaudeError(f"stopped; the partial answer is kept in {out}") from None
-        except Exception as exc:
-            kept = self._bind_partial(out, view)
-            detail = describe_exception(exc, mid_stream=kept).detail
-            if kept:
-                detail += f"\nThe partial answer is kept in {out}."
-            raise ClaudeError(detail) from None
-        finally:
-            if recorder is not None and record is not None:
-                self.tapes.save(recorder, record)
-        namespace[out] = final
-        if target is not None:
-            text = "".join(getattr(b, "text", "") for b in final.content if getattr(b, "type", "") == "text")
-            try:
-                namespace[out] = parse(text, target, args.schema)
-            except ClaudeError as exc:
-                raise ClaudeError(f"{exc}\nThe Message is kept in {out} (stop reason: {final.stop_reason}).") from None
-        from ._static import provenance  # with the view's stack, loaded by the first answer
 
-        about = provenance(view.state, final)
-        self.conversation.record(
-            cell_id, messages[-1], *(view.messages or [assistant_param(final)]), echo=prompt.echo, about=about
-        )
+        def answer() -> None:
+            try:
+                final = view.consume(pending)
+            except KeyboardInterrupt:
+                self._bind_partial(out, view)
+                raise ClaudeError(f"stopped; the partial answer is kept in {out}") from None
+            except Exception as exc:
+                kept = self._bind_partial(out, view)
+                detail = describe_exception(exc, mid_stream=kept).detail
+                if kept:
+                    detail += f"\nThe partial answer is kept in {out}."
+                raise ClaudeError(detail) from None
+            finally:
+                if recorder is not None and record is not None:
+                    self.tapes.save(recorder, record)
+            namespace[out] = final
+            if target is not None:
+                text = "".join(getattr(b, "text", "") for b in final.content if getattr(b, "type", "") == "text")
+                try:
+                    namespace[out] = parse(text, target, args.schema)
+                except ClaudeError as exc:
+                    where = f"The Message is kept in {out} (stop reason: {final.stop_reason})."
+                    raise ClaudeError(f"{exc}\n{where}") from None
+            from ._static import provenance  # with the view's stack, loaded by the first answer
+
+            about = provenance(view.state, final)
+            self.conversation.record(
+                cell_id, messages[-1], *(view.messages or [assistant_param(final)]), echo=prompt.echo, about=about
+            )
+
+        if args.bg:
+            from ._background import start
+
+            start(answer, self.shell, name=out)
+        else:
+            answer()
 
     def _bind_partial(self, out: str, view: Any) -> bool:
         if view.message is not None and self.shell is not None:

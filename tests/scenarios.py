@@ -106,7 +106,17 @@ def _http_error(status: int, error_type: str, message: str, retry_after_ms: int 
     return build
 
 
+SLOW_TEXT = " ".join(f"word{i}" for i in range(120))
+"""What ``replay:slow`` says, over about three seconds."""
+
+
+def slow(request: dict[str, Any]) -> Script:
+    """A plain answer that takes a few seconds: long enough to do other things meanwhile."""
+    return message_script([{"type": "text", "text": SLOW_TEXT}], chunk=8, pace=0.04)
+
+
 FAULTS: dict[str, Builder] = {
+    "slow": slow,
     "overloaded_midstream": overloaded_midstream,
     "dropped": dropped,
     "eof": eof,

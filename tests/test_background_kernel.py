@@ -1,0 +1,75 @@
+"""``%%claude --bg`` in a real kernel: the cell returns at once, the next cell runs
+while the answer streams into the first cell's output, the variable is bound when it
+ends, and its Stop button stops it as the interrupt stops a foreground answer."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from .conftest import Kernel
+from .scenarios import SLOW_TEXT
+
+
+def _wait_for(kernel: Kernel, expression: str, timeout: float = 30) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        run = kernel.run(f"print(json.dumps({expression}))")
+        assert run.ok, run.error_lines
+        value = run.json_out()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"{expression} stayed false for {timeout} s")
+
+
+def test_a_background_answer_streams_while_the_next_cell_runs_and_binds_when_done(kernel: Kernel) -> None:
+    started = time.monotonic()
+    first = kernel.run("%%claude --bg -o bg_answer --new\nreplay:slow Tell me a long story.", cell_id="bg-1")
+    returned = time.monotonic() - started
+    assert first.ok, first.error_lines
+    cell_id = first.reply["parent_header"]["msg_id"]
+    # The next cell runs (and finishes) while the first cell's answer is still arriving.
+    second = kernel.run("print(json.dumps(['bg_answer' in globals(), claude_nb._background.running()]))")
+    assert second.ok and second.json_out() == [False, 1]
+    assert returned < 2.5, "the cell waited for its answer"
+    text = _wait_for(
+        kernel,
+        "'bg_answer' in globals() and ''.join(b.text for b in bg_answer.content if b.type == 'text')",
+    )
+    assert text == SLOW_TEXT
+    # The view's live frames and its static answer went to the cell that started it.
+    late = [m for m in kernel.all_messages if m["parent_header"].get("msg_id") == cell_id]
+    finals = [m for m in late if m["msg_type"] == "update_display_data" and "text/html" in m["content"]["data"]]
+    assert finals and "word119" in finals[-1]["content"]["data"]["text/html"]
+    # Its Stop button is gone (an empty output) once the answer is over.
+    assert any(m["content"]["data"] == {"text/plain": ""} for m in late if m["msg_type"] == "update_display_data")
+    comm_frames = [m for m in kernel.all_messages if m["msg_type"] == "comm_msg"]
+    assert comm_frames, "the widget was updated while the answer streamed"
+    assert not [m for m in late if m["msg_type"] == "error"]
+
+
+def test_the_stop_button_stops_a_background_answer_and_keeps_what_arrived(kernel: Kernel) -> None:
+    run = kernel.run("%%claude --bg -o stopped_answer --new\nreplay:slow Another long story.")
+    assert run.ok, run.error_lines
+    buttons = [
+        m["content"]["comm_id"]
+        for m in run.messages
+        if m["msg_type"] == "comm_open" and m["content"]["data"]["state"].get("_model_name") == "ButtonModel"
+    ]
+    assert len(buttons) == 1
+    time.sleep(0.8)  # part of the answer arrives
+    click = kernel.kc.session.msg(
+        "comm_msg", {"comm_id": buttons[0], "data": {"method": "custom", "content": {"event": "click"}}}
+    )
+    kernel.kc.shell_channel.send(click)
+    status = _wait_for(
+        kernel,
+        "'stopped_answer' in globals() and claude_nb.last_view().state.status",
+    )
+    assert status == "stopped"
+    text = kernel.run(
+        "print(json.dumps(''.join(b.text for b in stopped_answer.content if b.type == 'text')))"
+    ).json_out()
+    assert 0 < len(text) < len(SLOW_TEXT) and SLOW_TEXT.startswith(text)
+    assert kernel.run("print(json.dumps(claude_nb._background.running()))").json_out() == 0
