@@ -20,6 +20,9 @@ from typing import Any
 
 HEADROOM = 0.97
 """The share of the reported request rate aimed at, for clocks that differ a little."""
+CREDIT = 0.25
+"""Seconds of unused rate that may be spent at once: a dispatcher that woke late catches
+up instead of losing the time (the API's bucket holds about a second's worth)."""
 
 
 @dataclass
@@ -50,7 +53,7 @@ class Pacing:
     def started(self, now: float) -> None:
         self.in_flight += 1
         if self.rate:
-            self.next_slot = max(now, self.next_slot) + 1 / self.rate
+            self.next_slot = max(now - CREDIT, self.next_slot) + 1 / self.rate
 
     def finished(self) -> None:
         self.in_flight = max(0, self.in_flight - 1)
@@ -89,9 +92,12 @@ class Pacing:
             self.rate = limit / 60 * HEADROOM
         remaining = _int(headers.get("anthropic-ratelimit-requests-remaining"))
         if remaining == 0:
+            # The reset header says when the bucket is full again; one request needs
+            # only one request's worth of refill.
             reset = _seconds_until(headers.get("anthropic-ratelimit-requests-reset"))
-            if reset is not None:
-                self.paused_until = max(self.paused_until, now + min(reset, 60.0))
+            one = 60 / limit if limit else None
+            wait = min(x for x in (reset, one, 60.0) if x is not None)
+            self.paused_until = max(self.paused_until, now + wait)
 
 
 def _int(value: Any) -> int | None:

@@ -25,6 +25,8 @@ from claude_nb.replay._rows import RowAnswers, last_text
 
 from .conftest import SENTINEL_KEY
 
+pytestmark = pytest.mark.sdk  # run again against the oldest supported SDK
+
 
 @pytest.fixture
 def row_answers() -> RowAnswers:
@@ -243,3 +245,21 @@ def test_a_refused_key_stops_the_call_at_once(rows_api: ReplayServer, monkeypatc
     monkeypatch.delenv("ANTHROPIC_API_KEY")
     with pytest.raises(claude_nb.MissingKeyError):
         claude_nb.map("Summarize: {text}", tickets(3), mode="live")
+
+
+def test_auto_tries_one_row_live_and_turns_to_a_batch_when_live_would_be_long(
+    rows_api: ReplayServer, row_answers: RowAnswers
+) -> None:
+    row_answers.overload_every = 0
+    rows_api.limits = Limits(rpm=20)  # 249 more rows would take over twelve minutes live
+    out = claude_nb.map("Summarize: {value}", [f"entry {i}" for i in range(250)])
+    assert out.notna().all()
+    live = [r for r in rows_api.requests if r["path"].endswith("/v1/messages")]
+    assert len(live) == 1, "one row is tried live first"
+    assert [len(b.requests) for b in rows_api.batches.created] == [249]
+    run = claude_nb.last_map()
+    assert run is not None and run.mode == "batch"
+    rows_api.limits = Limits(rpm=60_000)
+    claude_nb.map("Describe: {value}", [f"entry {i}" for i in range(250)])
+    assert len(rows_api.batches.created) == 1, "at 60,000 a minute live takes seconds: no batch"
+    assert claude_nb.last_map().mode == "live"  # type: ignore[union-attr]

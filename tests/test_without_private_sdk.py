@@ -126,6 +126,25 @@ def _disagreements() -> list[str]:
     return found
 
 
+def test_map_live_and_batch(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Rows retried after a 529 and a 429 by the documented rules, and a batch."""
+    from claude_nb.replay._limits import Limits
+    from claude_nb.replay._rows import RowAnswers
+
+    monkeypatch.chdir(tmp_path)
+    with ReplayServer(chooser=RowAnswers(overload_every=4)) as server, hidden():
+        monkeypatch.setenv("ANTHROPIC_BASE_URL", server.base_url)
+        monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-test-hidden")
+        server.limits = Limits(in_flight=3)
+        server.batches.seconds = 0.1
+        rows = [f"row {i}" for i in range(24)]
+        assert claude_nb.map("Say {value}", rows, mode="live").tolist() == [f"Answer to: Say {r}" for r in rows]
+        run = claude_nb.last_map()
+        assert run is not None and run.stats.done == 24
+        assert claude_nb.map("Echo {value}", rows[:5], mode="batch").notna().all()
+    _quiet(capsys)
+
+
 def test_the_documented_retry_rules_are_the_sdks() -> None:
     assert _disagreements() == []
     http_date = httpx2.Headers({"retry-after": "Wed, 21 Oct 2099 07:28:00 GMT"})
