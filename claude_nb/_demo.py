@@ -96,6 +96,8 @@ def _recorded_model(script: Any) -> str:
 
 ROW_DELAY = 0.15
 """Seconds the demo takes to answer one row of a ``map``, so its progress can be seen."""
+BATCH_SECONDS = 3.0
+"""How long a demo Message Batch runs (a real one takes minutes to hours)."""
 
 
 def _choose(request: dict[str, Any]) -> Any:

@@ -239,6 +239,7 @@ class _Run:
         self.fatal: str | None = None
         self.batches: list[str] = []
         self.mode = "live"
+        self.widgets = False
 
     def go(self, mode: str, widgets: bool, note: str) -> tuple[str, list[str]]:
         from ._map_progress import MapProgress
@@ -246,6 +247,7 @@ class _Run:
         stats = self.stats
         stats.note = note
         title = f"claude_nb.map · {self.request['model']}"
+        self.widgets = widgets
         self.progress = MapProgress(stats, title, self._stop, widgets=widgets and bool(self.jobs))
         if not self.jobs:
             stats.finished = True
@@ -333,6 +335,7 @@ class _Run:
         finally:
             client.close()
         self.batches = runner.adopted + runner.created
+        self.stats.batch = ""  # the summary names the batches
         self.fatal = self.fatal or runner.fatal
 
     def _wait(self, runner: Any) -> None:
@@ -356,7 +359,7 @@ class _Run:
         where = str(self.checkpoint.path.relative_to(Path.cwd())) if _under_cwd(self.checkpoint.path) else ""
         left = stats.total - stats.complete - stats.failed
         text = _summary(stats, errors, self.batches, left, where)
-        self.progress.finish(_summary_html(text), text)
+        self.progress.finish(_summary_html(text), text, widgets=self.widgets)
         if self.fatal:
             raise ClaudeError(f"map stopped: {self.fatal}\n{stats.complete:,} of {stats.total:,} rows done and kept.")
         if self.interrupted:

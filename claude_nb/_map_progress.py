@@ -66,14 +66,22 @@ class MapProgress:
             self._label.value = self._html(line)
             self.updates += 1
 
-    def finish(self, summary_html: str, summary_text: str) -> None:
-        """Replace the live widget by the static summary (or print it)."""
-        line = self.stats.line()
+    def finish(self, summary_html: str, summary_text: str, *, widgets: bool) -> None:
+        """Replace the live widget by the static summary; show the summary alone when
+        nothing was sent (every row was kept); print it outside Jupyter."""
+        bundle = {
+            "text/html": self._html(self.stats.line(), summary_html),
+            "text/plain": f"{self.title}: {summary_text}",
+        }
         if self._handle is None:
-            print(f"{self.title}: {summary_text}")
+            if widgets:
+                from IPython.display import display
+
+                display(bundle, raw=True)
+            else:
+                print(bundle["text/plain"])
             return
-        html_out = self._html(line, summary_html)
-        self._handle.update({"text/html": html_out, "text/plain": f"{self.title}: {summary_text}"}, raw=True)
+        self._handle.update(bundle, raw=True)
         if self._box is not None:
             for child in self._box.children:
                 child.close()

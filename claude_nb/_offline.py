@@ -33,6 +33,7 @@ def endpoint() -> Any:
             from .replay import ReplayServer
 
             _server = ReplayServer(chooser=_demo.choose).start()
+            _server.batches.seconds = _demo.BATCH_SECONDS
         return _server
 
 

@@ -302,6 +302,82 @@ NOTEBOOKS: dict[str, list[tuple[str, str]]] = {
             "    return [v / total for v in values]\n\nprint(shares([3, 1]))\nprint(shares([0, 0]))",
         ),
     ],
+    "rows": [
+        (
+            "md",
+            "# Many rows at once\n\n`claude_nb.map(template, rows)` asks the same question of every row of a "
+            "DataFrame and gives the answers back as a Series on the same index. Requests go many at once, paced "
+            "to the API's rate limits (`mode=\"live\"`), or as a Message Batch at half the price "
+            "(`mode=\"batch\"`); every answer is written to `.claude_nb/` as it arrives, so an interrupted call "
+            "— or the same call in a new kernel — sends only the rows still missing.\n\n" + DEMO_NOTE,
+        ),
+        ("code", FIRST),
+        (
+            "code",
+            "import tempfile\nfrom typing import Literal\n\nimport claude_nb\nimport pandas as pd\nimport pydantic\n\n"
+            "good = ['love it', 'works great', 'fast delivery', 'excellent value', 'would recommend']\n"
+            "bad = ['broke after a week', 'slow support', 'missing parts', 'terrible fit', 'want a refund']\n"
+            "plain = ['arrived on Tuesday', 'blue, as pictured', 'a standard size']\n"
+            "texts = [f'{a}, {b}' for a, b in zip(good * 4 + bad * 4 + plain * 4, (plain + good + bad) * 4)][:50]\n"
+            "reviews = pd.DataFrame({'review': texts}, index=pd.RangeIndex(1001, 1051, name='ticket'))\n"
+            "checkpoints = tempfile.mkdtemp()  # a fresh folder, so this demo starts from nothing\n"
+            "reviews.head()",
+        ),
+        (
+            "md",
+            "## Live\n\nThe template uses `{column}` as `%%claude` cells do. While it runs, a line shows what "
+            "is done, failed, retrying and in flight, the tokens, and the time left, with a Stop button; when it "
+            "ends, the line stays as a summary. A row that fails for good is missing (`NA`), and "
+            "`claude_nb.last_map().errors` says why; the call itself does not fail.",
+        ),
+        (
+            "code",
+            "labels = claude_nb.map(\n"
+            "    'Classify the sentiment of this review as positive, negative or neutral. One word.\\n\\n'\n"
+            "    'Review: {review}',\n"
+            "    reviews, mode='live', max_tokens=5, folder=checkpoints,\n"
+            ")\nlabels.value_counts()",
+        ),
+        (
+            "md",
+            "## Structured rows\n\nWith `schema` (a pydantic model or a JSON-schema dict, sent as the API's "
+            "structured output format) the answer is a DataFrame with one column per field.",
+        ),
+        (
+            "code",
+            "class Review(pydantic.BaseModel):\n"
+            "    sentiment: Literal['positive', 'negative', 'neutral']\n"
+            "    stars: int\n\n"
+            "fields = claude_nb.map('Read this review and fill in the fields.\\n\\nReview: {review}', reviews,\n"
+            "                       schema=Review, mode='live', folder=checkpoints)\n"
+            "fields.join(reviews).head()",
+        ),
+        (
+            "md",
+            "## As a batch, at half the price\n\n`mode=\"batch\"` sends the rows to the Message Batches API "
+            "(up to 100,000 requests a batch, results within a day, most within an hour). The progress polls "
+            "it; results come in any order and are joined back by id. Rows that errored for a reason a retry can "
+            "fix, or expired, are sent once more. The batch id is written down before waiting, so after a kernel "
+            "restart the same call picks the running batch up instead of paying for a second. "
+            "`mode=\"auto\"` (the default) turns to a batch when going live would take more than ten minutes.",
+        ),
+        (
+            "code",
+            "summaries = claude_nb.map('Summarize this review in a few words: {review}', reviews, mode='batch',\n"
+            "                          folder=checkpoints)\nsummaries.head(3)",
+        ),
+        (
+            "md",
+            "## The same call again sends nothing\n\nEvery answer above is in the checkpoint folder; asking again "
+            "reads them back (an interrupted call would send only what is missing):",
+        ),
+        (
+            "code",
+            "again = claude_nb.map('Summarize this review in a few words: {review}', reviews, mode='batch',\n"
+            "                      folder=checkpoints)\n"
+            "print(claude_nb.last_map().stats.kept, 'rows kept,', again.equals(summaries))",
+        ),
+    ],
     "context": [
         (
             "md",

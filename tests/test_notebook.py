@@ -16,7 +16,7 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 
 def test_there_are_the_demo_notebooks() -> None:
     names = {p.stem for p in NOTEBOOKS}
-    assert {"quickstart", "thinking", "tools", "widget-api", "reproducible", "context", "loop"} <= names
+    assert {"quickstart", "thinking", "tools", "widget-api", "reproducible", "context", "loop", "rows"} <= names
 
 
 def check_ran(nb: Any) -> None:
@@ -39,6 +39,11 @@ def check_ran(nb: Any) -> None:
     for cell in [c for c in nb.cells if c.cell_type == "code" and "claude_nb.client(" in c.source]:
         shown = [o["data"] for o in cell.outputs if o.output_type in ("display_data", "update_display_data")]
         assert shown and "recorded answer" in shown[-1]["text/plain"], cell.source
+    # A map's progress is left as a static summary that says the answers are the demo's.
+    for cell in [c for c in nb.cells if c.cell_type == "code" and "claude_nb.map(" in c.source]:
+        shown = [o["data"] for o in cell.outputs if o.output_type in ("display_data", "update_display_data")]
+        assert shown and "application/vnd.jupyter.widget-view+json" not in shown[-1], cell.source
+        assert "50 of 50 done" in shown[-1]["text/plain"] and "demo mode" in shown[-1]["text/plain"]
     assert "offline-no-key" not in saved
 
 

@@ -126,7 +126,9 @@ def _disagreements() -> list[str]:
     return found
 
 
-def test_map_live_and_batch(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_map_live_and_batch(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """Rows retried after a 529 and a 429 by the documented rules, and a batch."""
     from claude_nb.replay._limits import Limits
     from claude_nb.replay._rows import RowAnswers

@@ -41,13 +41,15 @@ def sentiment(text: str) -> str:
 
 
 def _value(schema: dict[str, Any], name: str, prompt: str) -> Any:
+    prompt = _subject(prompt)  # the row's own words, not the instructions around them
     kind = schema.get("type")
     if "enum" in schema:
         options = list(schema["enum"])
         label = sentiment(prompt)
         return label if label in options else options[int(_digest(prompt + name), 16) % len(options)]
-    if kind == "integer":
-        return int(_digest(prompt + name)[:4], 16) % 5 + 1
+    if kind == "integer":  # a rating: high for a positive row, low for a negative one
+        low, high = {"positive": (4, 5), "negative": (1, 2)}.get(sentiment(prompt), (2, 4))
+        return low + int(_digest(prompt + name)[:4], 16) % (high - low + 1)
     if kind == "number":
         return round((int(_digest(prompt + name)[:4], 16) % 100) / 100, 2)
     if kind == "boolean":
@@ -71,6 +73,7 @@ def _subject(prompt: str) -> str:
     lines = [line.strip() for line in prompt.strip().splitlines() if line.strip()]
     tail = lines[-1] if lines else prompt
     tail = re.sub(r"\breplay:\S+", "", tail).strip()
+    tail = re.sub(r"^[A-Z][\w ]{0,20}:\s+", "", tail)  # "Review: …" → the review
     return tail if len(tail) <= 80 else tail[:79] + "…"
 
 
@@ -86,7 +89,10 @@ def row_text(request: dict[str, Any]) -> str:
         return json.dumps(_object(schema, prompt))
     lowered = prompt.lower()
     if all(label in lowered for label in ("positive", "negative")):
-        return sentiment(prompt.split(":", 1)[-1] if ":" in prompt else prompt)
+        return sentiment(_subject(prompt))
+    if "few words" in lowered:  # a summary: the row's first words after the instruction
+        words = _subject(prompt).rsplit(": ", 1)[-1].replace(",", "").split()
+        return " ".join(words[:4]).capitalize()
     return "Answer to: " + _subject(prompt)
 
 
