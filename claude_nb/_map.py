@@ -93,19 +93,53 @@ def map(  # noqa: A001 - the name says what it does, as the builtin's does
     options (``model``, ``system``, ``max_tokens``, ``thinking``, ``effort``, ...).
     """
     global _last
-    from ._api import current_settings, has_widget_frontend
-    from ._request import build_params, without_sampling
+    from ._api import has_widget_frontend
 
     if mode not in MODES:
         raise ClaudeError(f"mode takes one of {', '.join(MODES)}, not {mode!r}")
     if concurrency < 1:
         raise ClaudeError("concurrency needs a number of requests, 1 or more")
+    options = {"model": model, "max_tokens": max_tokens, "system": system, "thinking": thinking, "effort": effort}
+    call = prepare_call(template, rows, schema, options, params)
+    header = {"model": call.request["model"], "template": _template_id(template)[:300], "rows": len(call.table)}
+    checkpoint = Checkpoint.open(call.key, header, folder)
+    try:
+        jobs, stats = _plan(call.hashes, checkpoint, retry_failed)
+        note = "; ".join(n for n in (call.note, DEMO_NOTE if call.settings.demo else "") if n)
+        run = _Run(call, jobs, checkpoint, stats, max_retries, concurrency)
+        used, batches = run.go(mode, has_widget_frontend(), note)
+    finally:
+        checkpoint.close()
+    result, errors = _collect(call.table, call.hashes, checkpoint, call.fields, schema)
+    _last = MapRun(result, errors, stats, checkpoint.path, used, batches, note)
+    run.finish(errors)
+    return result
+
+
+@dataclass
+class Call:
+    """A call made ready: the rows, their prompts' hashes, the request without its
+    messages, and the key its checkpoint is filed under."""
+
+    settings: Any
+    table: Rows
+    make: Any
+    request: dict[str, Any]
+    note: str
+    fields: list[str] | None
+    hashes: list[str]
+    key: str
+
+
+def prepare_call(template: Template, rows: Any, schema: Any, options: dict[str, Any], params: dict[str, Any]) -> Call:
+    """Everything ``map`` knows before it sends anything (and all a checkpoint needs)."""
+    from ._api import current_settings
+    from ._request import build_params, without_sampling
+
     settings = current_settings()
     table = read_rows(rows)
     make = prompt_maker(template, table)
-    request = build_params(
-        settings, [], model=model, max_tokens=max_tokens, system=system, thinking=thinking, effort=effort, extra=params
-    )
+    request = build_params(settings, [], extra=params, **options)
     request, note = without_sampling(request)
     request.pop("messages", None)
     fields = None
@@ -118,20 +152,7 @@ def map(  # noqa: A001 - the name says what it does, as the builtin's does
         fields = schema_fields(schema)
     hashes = [digest(p) for p in prompts(make, table)]
     key = digest(json.dumps({"template": _template_id(template), "request": request}, sort_keys=True, default=str))
-    header = {"model": request["model"], "template": _template_id(template)[:300], "rows": len(table)}
-    checkpoint = Checkpoint.open(key, header, folder)
-    try:
-        jobs, stats = _plan(hashes, checkpoint, retry_failed)
-        if settings.demo:
-            note = "; ".join(n for n in (note, DEMO_NOTE) if n)
-        run = _Run(settings, request, jobs, table, make, checkpoint, stats, max_retries, concurrency)
-        used, batches = run.go(mode, has_widget_frontend(), note)
-    finally:
-        checkpoint.close()
-    result, errors = _collect(table, hashes, checkpoint, fields, schema)
-    _last = MapRun(result, errors, stats, checkpoint.path, used, batches, note)
-    run.finish(errors)
-    return result
+    return Call(settings, table, make, request, note, fields, hashes, key)
 
 
 def schema_fields(schema: Any) -> list[str]:
@@ -220,18 +241,23 @@ class _Run:
 
     def __init__(
         self,
-        settings: Any,
-        request: dict[str, Any],
+        call: Call,
         jobs: list[Job],
-        table: Rows,
-        make: Any,
         checkpoint: Checkpoint,
         stats: MapStats,
         max_retries: int | None,
         concurrency: int,
     ) -> None:
-        self.settings, self.request, self.jobs, self.checkpoint, self.stats = settings, request, jobs, checkpoint, stats
-        self.prompt = lambda position: make(table.records[position])
+        settings = call.settings
+        self.settings, self.request, self.jobs, self.checkpoint, self.stats = (
+            settings,
+            call.request,
+            jobs,
+            checkpoint,
+            stats,
+        )
+        records, make = call.table.records, call.make
+        self.prompt = lambda position: make(records[position])
         self.max_retries = settings.max_retries if max_retries is None else max_retries
         self.pacing = Pacing(ceiling=concurrency, concurrency=float(min(4, concurrency)))
         self.progress: Any = None

@@ -83,7 +83,7 @@ def test_live_map_aligns_answers_with_the_index_and_keeps_the_refused_row_out(ro
         if label == "t017":
             assert pd.isna(out[label])
         else:
-            assert out[label] == f"Answer to: Summarize: {row['text']}"
+            assert out[label] == f"Answer to: {row['text']}"
     run = claude_nb.last_map()
     assert run is not None and list(run.errors) == ["t017"]
     assert "this row is refused" in run.errors["t017"]
@@ -115,7 +115,7 @@ def test_no_row_is_answered_twice_and_the_same_call_sends_nothing_again(rows_api
     before = len(rows_api.requests)
     again = claude_nb.map("Summarize: {text}", frame, mode="live")
     assert len(rows_api.requests) == before
-    assert again.tolist() == [f"Answer to: Summarize: ticket number {i}" for i in range(40)]
+    assert again.tolist() == [f"Answer to: ticket number {i}" for i in range(40)]
     run = claude_nb.last_map()
     assert run is not None and run.mode == "kept" and run.stats.kept == 40
 
@@ -186,7 +186,7 @@ def test_batch_mode_joins_results_by_id_and_sends_errored_and_expired_rows_once_
         if i == 13:
             assert pd.isna(out[100 + i])
         else:
-            assert out[100 + i] == f"Answer to: Summarize: {line.split(' replay:')[0]}"
+            assert out[100 + i] == f"Answer to: {line.split(' replay:')[0]}"
     run = claude_nb.last_map()
     assert run is not None and run.mode == "batch" and list(run.errors) == [113]
     assert run.batches == [b.id for b in created]
@@ -212,7 +212,7 @@ def test_a_running_batch_is_adopted_by_the_same_call(rows_api: ReplayServer, row
         claude_nb.map("Summarize: {text}", rows, mode="batch")
     assert len(rows_api.batches.created) == 1
     out = claude_nb.map("Summarize: {text}", rows, mode="batch")
-    assert out.tolist() == [f"Answer to: Summarize: note {i}" for i in range(10)]
+    assert out.tolist() == [f"Answer to: note {i}" for i in range(10)]
     assert len(rows_api.batches.created) == 1, "the running batch was adopted, not made again"
 
 
