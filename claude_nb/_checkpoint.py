@@ -31,16 +31,6 @@ FOLDER = ".claude_nb"
 
 
 @dataclass(slots=True)
-class Answer:
-    """An answered row, kept compact: 100,000 of them must fit in tens of megabytes."""
-
-    text: str
-    tokens_in: int
-    tokens_out: int
-    stop: str | None
-
-
-@dataclass(slots=True)
 class Failure:
     reason: str
     kind: str
@@ -58,7 +48,9 @@ class PendingBatch:
 @dataclass
 class Checkpoint:
     path: Path
-    answers: dict[str, Answer] = field(default_factory=dict)
+    answers: dict[str, str] = field(default_factory=dict)
+    """Each answered prompt's hash → the answer's text; nothing else is kept in memory
+    (tokens and stop reasons stay in the file), so 100,000 rows take a few megabytes."""
     failures: dict[str, Failure] = field(default_factory=dict)
     batches: list[PendingBatch] = field(default_factory=list)
     _file: IO[str] | None = None
@@ -91,8 +83,7 @@ class Checkpoint:
                 h = row.get("h")
                 if h is not None:
                     if "a" in row:
-                        u = row.get("u") or (0, 0)
-                        answers[h] = Answer(row["a"], u[0], u[1], row.get("s"))
+                        answers[h] = row["a"]
                         failures.pop(h, None)
                     elif h not in answers:
                         failures[h] = Failure(row.get("e", ""), row.get("t", ""), bool(row.get("final")))
@@ -117,7 +108,7 @@ class Checkpoint:
             self._file.flush()
 
     def answered(self, position: int, h: str, text: str, tokens_in: int, tokens_out: int, stop: str | None) -> None:
-        self.answers[h] = Answer(text, tokens_in, tokens_out, stop)
+        self.answers[h] = text
         self.failures.pop(h, None)
         self._write({"i": position, "h": h, "a": text, "u": [tokens_in, tokens_out], "s": stop})
 

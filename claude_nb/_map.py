@@ -210,10 +210,10 @@ def _collect(
             values.append(None)
             continue
         if fields is None:
-            values.append(answer.text)
+            values.append(answer)
             continue
         if h not in parsed:
-            parsed[h] = _parse(answer.text, schema)
+            parsed[h] = _parse(answer, schema)
         value = parsed[h]
         if isinstance(value, str):
             errors[label] = value

@@ -15,6 +15,29 @@ from ._interpolate import compile_template, fill
 Template = str | Callable[[Mapping[str, Any]], str]
 
 
+class Records(Sequence[Mapping[str, Any]]):
+    """Rows made on demand from columns (a DataFrame's) or from bare values (a Series',
+    a list of strings'): 100,000 rows are not copied into 100,000 dicts up front."""
+
+    def __init__(self, columns: dict[str, Sequence[Any]], length: int) -> None:
+        self._columns, self._length = columns, length
+
+    def __len__(self) -> int:
+        return self._length
+
+    def __getitem__(self, i: Any) -> Any:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(self._length))]
+        return {name: values[i] for name, values in self._columns.items()}
+
+
+def _valued(values: Sequence[Any], name: str | None) -> Records:
+    columns: dict[str, Sequence[Any]] = {"value": values}
+    if name and name != "value":
+        columns = {name: values, "value": values}
+    return Records(columns, len(values))
+
+
 @dataclass
 class Rows:
     """The input as plain records, and what is needed to give the answers its shape."""
@@ -41,35 +64,29 @@ def read_rows(rows: Any) -> Rows:
         import pandas as pd
 
         if isinstance(rows, pd.DataFrame):
-            records = rows.to_dict("records")
-            return Rows([{str(k): v for k, v in r.items()} for r in records], "pandas", rows.index)
+            columns = {str(k): rows[k].tolist() for k in rows.columns}
+            return Rows(Records(columns, len(rows)), "pandas", rows.index)
         if isinstance(rows, pd.Series):
             name = None if rows.name is None else str(rows.name)
-            return Rows([_valued(v, name) for v in rows.tolist()], "pandas", rows.index)
+            return Rows(_valued(rows.tolist(), name), "pandas", rows.index)
     if origin == "polars":
         import polars as pl
 
         if isinstance(rows, pl.DataFrame):
-            return Rows(rows.to_dicts(), "polars")
+            return Rows(Records({str(k): rows[k].to_list() for k in rows.columns}, rows.height), "polars")
         if isinstance(rows, pl.Series):
-            return Rows([_valued(v, rows.name or None) for v in rows.to_list()], "polars")
+            return Rows(_valued(rows.to_list(), rows.name or None), "polars")
     if isinstance(rows, (list, tuple)):
-        out: list[Mapping[str, Any]] = []
+        if all(isinstance(row, str) for row in rows):
+            return Rows(_valued(list(rows), None), "list")
         for i, row in enumerate(rows):
-            if isinstance(row, Mapping):
-                out.append({str(k): v for k, v in row.items()})
-            elif isinstance(row, str):
-                out.append({"value": row})
-            else:
-                raise ClaudeError(f"rows[{i}] is a {type(row).__name__}: map takes dicts or strings in a list")
-        return Rows(out, "list")
+            if not isinstance(row, Mapping):
+                kind = type(row).__name__
+                raise ClaudeError(f"rows[{i}] is a {kind}: map takes dicts or strings in a list (not both)")
+        return Rows([{str(k): v for k, v in row.items()} for row in rows], "list")
     raise ClaudeError(
         f"map takes a pandas or polars DataFrame or Series, or a list of dicts, not a {type(rows).__name__}"
     )
-
-
-def _valued(value: Any, name: str | None) -> dict[str, Any]:
-    return {"value": value} if not name or name == "value" else {name: value, "value": value}
 
 
 def prompt_maker(template: Template, rows: Rows) -> Callable[[Mapping[str, Any]], str]:
@@ -95,9 +112,9 @@ def digest(text: str) -> str:
 
 
 def prompts(make: Callable[[Mapping[str, Any]], str], rows: Rows) -> Iterator[str]:
-    for i, row in enumerate(rows.records):
+    for i in range(len(rows.records)):
         try:
-            yield make(row)
+            yield make(rows.records[i])
         except Exception as exc:
             raise ClaudeError(f"the template failed on row {i}: {type(exc).__name__}: {exc}") from None
 
