@@ -63,6 +63,7 @@ class LiveRun:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._wake: asyncio.Event | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        self._create: Any = None
         self._stopping = False
         self.fatal: str | None = None
         self.thread: threading.Thread | None = None
@@ -90,6 +91,8 @@ class LiveRun:
         self._loop = asyncio.get_running_loop()
         self._wake = asyncio.Event()
         client = self._make_client()
+        # The raw-response wrapper is rebuilt on every attribute access: made once here.
+        self._create = client.messages.with_raw_response.create
         try:
             await self._dispatch(client)
         finally:
@@ -149,7 +152,7 @@ class LiveRun:
     async def _send(self, client: Any, job: Job) -> None:
         request = {**self._params, "messages": [{"role": "user", "content": self._prompt(job.position)}]}
         try:
-            raw = await client.messages.with_raw_response.create(**request)
+            raw = await self._create(**request)
             body = json.loads(raw.http_response.content)
             headers = raw.headers
         except asyncio.CancelledError:
