@@ -75,9 +75,11 @@ test:
 	$(BIN)/python -m pytest -q -n 2 -m "not binder and not browser"
 	$(BIN)/python -m pytest -q -m browser
 	$(BIN)/python -m benchmarks.run --quick
+	$(BIN)/python -m benchmarks.rows --quick
 
 bench: $(VENV)/.installed-test chromium
 	$(BIN)/python -m benchmarks.run
+	$(BIN)/python -m benchmarks.rows
 	$(BIN)/python -m benchmarks.soak
 	$(BIN)/python -m benchmarks.browser
 

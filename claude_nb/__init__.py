@@ -1,7 +1,8 @@
 """claude_nb: stream Claude into live notebook widgets.
 
 ``%load_ext claude_nb`` registers ``%%claude`` and ``%claude``; ``StreamView``,
-``stream`` and ``last_view`` are the programmatic API.
+``stream`` and ``last_view`` are the programmatic API, and ``map`` asks one question
+of every row of a table (live or as a Message Batch).
 
 Loading is instant: the SDK (seconds to import) and the widget stack are imported
 when first used, and the SDK is warmed in a background thread at ``%load_ext`` so

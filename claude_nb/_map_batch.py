@@ -189,6 +189,8 @@ class BatchRun:
             h = pending.hashes[k]
             position = self._position.get(h, -1)
             result = item.result
+            if h in self._checkpoint.answers:
+                continue  # answered already (a batch adopted after its rows were sent again)
             if result.type == "succeeded":
                 message = result.message
                 text = "".join(getattr(b, "text", "") for b in message.content if b.type == "text")

@@ -74,7 +74,8 @@ NOTEBOOKS: dict[str, list[tuple[str, str]]] = {
             "- `widget-api.ipynb` — the view as a widget for your own tools (`StreamView`)\n"
             "- `reproducible.ipynb` — record a notebook's answers and replay them anywhere\n"
             "- `context.ipynb` — DataFrames, figures and files as context, and prompt caching\n"
-            "- `loop.ipynb` — an answer's code into a cell, an error into a question (`%claude fix`)\n\n"
+            "- `loop.ipynb` — an answer's code into a cell, an error into a question (`%claude fix`)\n"
+            "- `rows.ipynb` — one question over every row of a DataFrame, live or as a batch (`claude_nb.map`)\n\n"
             "`%claude history` shows the conversation, `%claude status` the settings (never the key).",
         ),
         ("code", "%claude history"),
