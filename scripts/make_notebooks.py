@@ -308,8 +308,8 @@ NOTEBOOKS: dict[str, list[tuple[str, str]]] = {
             "md",
             "# Many rows at once\n\n`claude_nb.map(template, rows)` asks the same question of every row of a "
             "DataFrame and gives the answers back as a Series on the same index. Requests go many at once, paced "
-            "to the API's rate limits (`mode=\"live\"`), or as a Message Batch at half the price "
-            "(`mode=\"batch\"`); every answer is written to `.claude_nb/` as it arrives, so an interrupted call "
+            'to the API\'s rate limits (`mode="live"`), or as a Message Batch at half the price '
+            '(`mode="batch"`); every answer is written to `.claude_nb/` as it arrives, so an interrupted call '
             "— or the same call in a new kernel — sends only the rows still missing.\n\n" + DEMO_NOTE,
         ),
         ("code", FIRST),
@@ -355,12 +355,12 @@ NOTEBOOKS: dict[str, list[tuple[str, str]]] = {
         ),
         (
             "md",
-            "## As a batch, at half the price\n\n`mode=\"batch\"` sends the rows to the Message Batches API "
+            '## As a batch, at half the price\n\n`mode="batch"` sends the rows to the Message Batches API '
             "(up to 100,000 requests a batch, results within a day, most within an hour). The progress polls "
             "it; results come in any order and are joined back by id. Rows that errored for a reason a retry can "
             "fix, or expired, are sent once more. The batch id is written down before waiting, so after a kernel "
             "restart the same call picks the running batch up instead of paying for a second. "
-            "`mode=\"auto\"` (the default) turns to a batch when going live would take more than ten minutes.",
+            '`mode="auto"` (the default) turns to a batch when going live would take more than ten minutes.',
         ),
         (
             "code",
