@@ -13,7 +13,7 @@ Measured in one run, each against what bounds it:
   attach time                   the same call again when every row is kept (target ≤ 3 s)
 
     python -m benchmarks.rows            # the full run (about two minutes)
-    python -m benchmarks.rows --quick    # 150 rows at 1,200 a minute, 10,000 kept: for CI
+    python -m benchmarks.rows --quick    # 80 rows at 1,200 a minute, 10,000 kept: for CI
 """
 
 from __future__ import annotations
@@ -92,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args(argv)
-    rows, rpm, kept = (150, 1200, 10_000) if args.quick else (1000, 600, 100_000)
+    rows, rpm, kept = (80, 1200, 10_000) if args.quick else (1000, 600, 100_000)
     with ReplayServer(chooser=RowAnswers()) as server, tempfile.TemporaryDirectory() as folder:
         kernel = Kernel(kernel_env(server))
         try:

@@ -58,13 +58,13 @@ def _pin(shell: Any, parent: dict[str, Any] | None) -> None:
                 pass
 
 
-def start(work: Callable[[], None], shell: Any, *, name: str) -> threading.Thread:
+def start(work: Callable[[], None], shell: Any, *, name: str, stop_button: bool = True) -> threading.Thread:
     """Run ``work`` in a daemon thread pinned to the current cell, with a Stop button
-    shown under the cell's view while it runs. A ``ClaudeError`` is shown as its one
-    line in the cell, as it would be in the foreground."""
+    shown under the cell's view while it runs (unless the work shows its own). A
+    ``ClaudeError`` is shown as its one line in the cell, as in the foreground."""
     parent = _cell_parent(shell)
     context = contextvars.copy_context()
-    stop = _StopButton(name)
+    stop = _StopButton(name, show=stop_button)
 
     def run() -> None:
         _pin(shell, parent)
@@ -97,10 +97,12 @@ def interrupt(thread: threading.Thread) -> bool:
 class _StopButton:
     """A Stop button under a background answer; gone (an empty output) when it ends."""
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, *, show: bool) -> None:
         self.thread: threading.Thread | None = None
         self._handle: Any = None
         self._button: Any = None
+        if not show:
+            return
         try:
             import ipywidgets as w
             from IPython.display import display

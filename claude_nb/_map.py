@@ -10,26 +10,20 @@ answers come back in the input's shape; a row that failed for good is missing
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Mapping
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ._checkpoint import Checkpoint
 from ._errors import ClaudeError
-from ._map_live import Job, LiveRun
+from ._map_call import prepare_call, template_id
+from ._map_live import Job
+from ._map_run import MapRunner
 from ._map_stats import MapStats
-from ._pacing import Pacing
-from ._rows import Rows, Template, digest, prompt_maker, prompts, read_rows, shaped
+from ._rows import Rows, Template, shaped
 
 MODES = ("auto", "live", "batch")
-AUTO_LIVE_ROWS = 200
-"""``mode="auto"`` sends up to this many rows live without asking how long it would take."""
-LONG_MINUTES = 10.0
-"""``mode="auto"`` turns to a batch when the live estimate is longer than this."""
-ASSUMED_RPM = 50
-"""Requests a minute assumed when the API has not said (the lowest tier's limit)."""
 
 DEMO_NOTE = "demo mode: each answer made by the loopback from its own row, not by Claude (no API key used)"
 
@@ -48,9 +42,18 @@ class MapRun:
     mode: str
     batches: list[str] = field(default_factory=list)
     note: str = ""
+    done: threading.Event = field(default_factory=threading.Event, repr=False)
+    """Set when the call has ended (at once for ``wait=True``)."""
+
+    def wait(self, timeout: float | None = None) -> Any:
+        """The result, once the call has ended (``wait=False`` calls run on meanwhile)."""
+        if not self.done.wait(timeout):
+            raise TimeoutError(f"the map call is still running: {self.stats.line()}")
+        return self.result
 
     def __repr__(self) -> str:
-        return f"<claude_nb map, {self.mode}: {self.stats.line()}; checkpoint {self.path}>"
+        state = self.mode if self.done.is_set() else "running"
+        return f"<claude_nb map, {state}: {self.stats.line()}; checkpoint {self.path}>"
 
 
 def last_map() -> MapRun | None:
@@ -73,6 +76,7 @@ def map(  # noqa: A001 - the name says what it does, as the builtin's does
     max_retries: int | None = None,
     retry_failed: bool = False,
     folder: str | Path | None = None,
+    wait: bool = True,
     **params: Any,
 ) -> Any:
     """Ask ``template`` of every row of ``rows``; the answers in the input's shape.
@@ -91,6 +95,11 @@ def map(  # noqa: A001 - the name says what it does, as the builtin's does
     again, in this kernel or a new one, sends only the rows still missing (and rows
     refused for good only with ``retry_failed``). The other keywords are request
     options (``model``, ``system``, ``max_tokens``, ``thinking``, ``effort``, ...).
+
+    ``wait=False`` returns at once a ``MapRun`` whose ``wait()`` gives the result: the
+    call goes on while other cells run, and its progress has a Stop button (a call
+    that blocks its cell is stopped with the kernel's interrupt, which keeps what
+    arrived too: the kernel cannot hear a button while the cell runs).
     """
     global _last
     from ._api import has_widget_frontend
@@ -101,75 +110,42 @@ def map(  # noqa: A001 - the name says what it does, as the builtin's does
         raise ClaudeError("concurrency needs a number of requests, 1 or more")
     options = {"model": model, "max_tokens": max_tokens, "system": system, "thinking": thinking, "effort": effort}
     call = prepare_call(template, rows, schema, options, params)
-    header = {"model": call.request["model"], "template": _template_id(template)[:300], "rows": len(call.table)}
+    header = {"model": call.request["model"], "template": template_id(template)[:300], "rows": len(call.table)}
     checkpoint = Checkpoint.open(call.key, header, folder)
     try:
         jobs, stats = _plan(call.hashes, checkpoint, retry_failed)
-        note = "; ".join(n for n in (call.note, DEMO_NOTE if call.settings.demo else "") if n)
-        run = _Run(call, jobs, checkpoint, stats, max_retries, concurrency)
-        used, batches = run.go(mode, has_widget_frontend(), note)
-    finally:
+    except BaseException:
         checkpoint.close()
-    result, errors = _collect(call.table, call.hashes, checkpoint, call.fields, schema)
-    _last = MapRun(result, errors, stats, checkpoint.path, used, batches, note)
-    run.finish(errors)
-    return result
+        raise
+    note = "; ".join(n for n in (call.note, DEMO_NOTE if call.settings.demo else "") if n)
+    runner = MapRunner(call, jobs, checkpoint, stats, max_retries, concurrency)
+    handle = _last = MapRun(None, {}, stats, checkpoint.path, "running", [], note)
+    runner.show(has_widget_frontend(), note, stop_button=not wait)
+
+    def body() -> None:
+        try:
+            handle.mode, handle.batches = runner.go(mode)
+        finally:
+            checkpoint.close()
+            handle.result, handle.errors = _collect(call.table, call.hashes, checkpoint, call.fields, schema)
+            handle.done.set()
+        runner.finish(handle.errors)
+
+    if wait:
+        body()
+        return handle.result
+    from ._background import start
+
+    start(body, _shell(), name="claude_nb.map", stop_button=False)
+    return handle
 
 
-@dataclass
-class Call:
-    """A call made ready: the rows, their prompts' hashes, the request without its
-    messages, and the key its checkpoint is filed under."""
-
-    settings: Any
-    table: Rows
-    make: Any
-    request: dict[str, Any]
-    note: str
-    fields: list[str] | None
-    hashes: list[str]
-    key: str
-
-
-def prepare_call(template: Template, rows: Any, schema: Any, options: dict[str, Any], params: dict[str, Any]) -> Call:
-    """Everything ``map`` knows before it sends anything (and all a checkpoint needs)."""
-    from ._api import current_settings
-    from ._request import build_params, without_sampling
-
-    settings = current_settings()
-    table = read_rows(rows)
-    make = prompt_maker(template, table)
-    request = build_params(settings, [], extra=params, **options)
-    request, note = without_sampling(request)
-    request.pop("messages", None)
-    fields = None
-    if schema is not None:
-        from ._schema import is_schema, with_format
-
-        if not is_schema(schema):
-            raise ClaudeError("schema takes a pydantic model or a JSON-schema dict")
-        request = with_format(request, schema)
-        fields = schema_fields(schema)
-    hashes = [digest(p) for p in prompts(make, table)]
-    key = digest(json.dumps({"template": _template_id(template), "request": request}, sort_keys=True, default=str))
-    return Call(settings, table, make, request, note, fields, hashes, key)
-
-
-def schema_fields(schema: Any) -> list[str]:
-    """The columns a schema's answers fill: a model's fields or a dict's properties."""
-    fields = getattr(schema, "model_fields", None)
-    if isinstance(fields, Mapping):
-        return list(fields)
-    props = schema.get("properties") if isinstance(schema, Mapping) else None
-    if not isinstance(props, Mapping) or not props:
-        raise ClaudeError("schema needs properties (an object schema): they become the result's columns")
-    return list(props)
-
-
-def _template_id(template: Template) -> str:
-    if isinstance(template, str):
-        return template
-    return f"{getattr(template, '__module__', '')}.{getattr(template, '__qualname__', repr(template))}"
+def _shell() -> Any:
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return None
+    return get_ipython()
 
 
 def _plan(hashes: list[str], checkpoint: Checkpoint, retry_failed: bool) -> tuple[list[Job], MapStats]:
@@ -233,196 +209,3 @@ def _parse(text: str, schema: Any) -> dict[str, Any] | str:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         return f"the answer is not JSON of the schema: {first}"
     return data if isinstance(data, dict) else "the answer is not a JSON object"
-
-
-class _Run:
-    """Runs the jobs live or as a batch off the main thread, while the main thread
-    shows progress and takes the interrupt."""
-
-    def __init__(
-        self,
-        call: Call,
-        jobs: list[Job],
-        checkpoint: Checkpoint,
-        stats: MapStats,
-        max_retries: int | None,
-        concurrency: int,
-    ) -> None:
-        settings = call.settings
-        self.settings, self.request, self.jobs, self.checkpoint, self.stats = (
-            settings,
-            call.request,
-            jobs,
-            checkpoint,
-            stats,
-        )
-        records, make = call.table.records, call.make
-        self.prompt = lambda position: make(records[position])
-        self.max_retries = settings.max_retries if max_retries is None else max_retries
-        self.pacing = Pacing(ceiling=concurrency, concurrency=float(min(4, concurrency)))
-        self.progress: Any = None
-        self.interrupted = False
-        self.fatal: str | None = None
-        self.batches: list[str] = []
-        self.mode = "live"
-        self.widgets = False
-
-    def go(self, mode: str, widgets: bool, note: str) -> tuple[str, list[str]]:
-        from ._map_progress import MapProgress
-
-        stats = self.stats
-        stats.note = note
-        title = f"claude_nb.map · {self.request['model']}"
-        self.widgets = widgets
-        self.progress = MapProgress(stats, title, self._stop, widgets=widgets and bool(self.jobs))
-        if not self.jobs:
-            stats.finished = True
-            return "kept", []
-        jobs = self.jobs
-        if mode == "auto" and self.checkpoint.batches:
-            mode = "batch"  # a batch of this call is still running: adopt it
-        if mode == "auto" and len(jobs) > AUTO_LIVE_ROWS:
-            self._live(jobs[:1])  # one live first: it checks the request and reads the limits
-            jobs = jobs[1:]
-            rpm = self.pacing.limit_per_minute or ASSUMED_RPM
-            mode = "batch" if len(jobs) / rpm > LONG_MINUTES else "live"
-        if jobs and not self.interrupted and not self.fatal:
-            if mode == "batch":
-                self._batch(jobs)
-            else:
-                self._live(jobs)
-        stats.ended = time.monotonic()
-        stats.finished = True
-        return self.mode, self.batches
-
-    def _stop(self) -> None:
-        self.stats.stopped = True
-        runner = getattr(self, "_runner", None)
-        if runner is not None:
-            runner.stop()
-
-    def _client_kwargs(self) -> dict[str, Any]:
-        import anthropic
-
-        from . import _client, _offline
-
-        kwargs: dict[str, Any] = {
-            "timeout": anthropic.Timeout(self.settings.read_timeout, connect=self.settings.connect_timeout)
-        }
-        if self.settings.demo:
-            return {**kwargs, "api_key": _offline.PLACEHOLDER_KEY, "base_url": _offline.endpoint().base_url}
-        _client.require_key()
-        if _client.memory_key():
-            kwargs["api_key"] = _client.memory_key()
-        if self.settings.base_url:
-            kwargs["base_url"] = self.settings.base_url
-        return kwargs
-
-    def _live(self, jobs: list[Job]) -> None:
-        import anthropic
-
-        kwargs = self._client_kwargs()
-        connections = self.pacing.ceiling
-
-        def make_client() -> Any:
-            from ._client import pool_limits
-
-            limits = pool_limits(connections)
-            pooled = dict(kwargs)
-            if limits is not None:
-                pooled["http_client"] = anthropic.DefaultAsyncHttpxClient(limits=limits)
-            return anthropic.AsyncAnthropic(max_retries=0, **pooled)
-
-        self.mode = "live"
-        runner = LiveRun(
-            make_client,
-            self.request,
-            jobs,
-            self.prompt,
-            self.checkpoint,
-            self.stats,
-            max_retries=self.max_retries,
-            pacing=self.pacing,
-        )
-        self._wait(runner)
-        self.fatal = self.fatal or runner.fatal
-
-    def _batch(self, jobs: list[Job]) -> None:
-        import anthropic
-
-        from ._map_batch import BatchRun
-
-        self.mode = self.stats.mode = "batch"
-        client = anthropic.Anthropic(max_retries=self.settings.max_retries, **self._client_kwargs())
-        poll = 0.5 if self.settings.demo else 1.0
-        runner = BatchRun(client, self.request, jobs, self.prompt, self.checkpoint, self.stats, poll=poll)
-        try:
-            self._wait(runner)
-        finally:
-            client.close()
-        self.batches = runner.adopted + runner.created
-        self.stats.batch = ""  # the summary names the batches
-        self.fatal = self.fatal or runner.fatal
-
-    def _wait(self, runner: Any) -> None:
-        from ._map_progress import INTERVAL
-
-        self._runner = runner
-        self.stats.finished = False
-        runner.start()
-        try:
-            while runner.thread.is_alive():
-                runner.thread.join(INTERVAL)
-                self.progress.tick()
-        except KeyboardInterrupt:
-            self.interrupted = self.stats.stopped = True
-            getattr(runner, "detach", runner.stop)()
-            runner.thread.join(30)
-        self._runner = None
-
-    def finish(self, errors: dict[Any, str]) -> None:
-        stats = self.stats
-        where = str(self.checkpoint.path.relative_to(Path.cwd())) if _under_cwd(self.checkpoint.path) else ""
-        left = stats.total - stats.complete - stats.failed
-        text = _summary(stats, errors, self.batches, left, where)
-        self.progress.finish(_summary_html(text), text, widgets=self.widgets)
-        if self.fatal:
-            raise ClaudeError(f"map stopped: {self.fatal}\n{stats.complete:,} of {stats.total:,} rows done and kept.")
-        if self.interrupted:
-            if self.mode == "batch" and self.batches:
-                raise ClaudeError(
-                    f"stopped waiting: {stats.complete:,} of {stats.total:,} done; batch {self.batches[-1]} goes on "
-                    "at the API; run the same call again to collect it"
-                )
-            raise ClaudeError(f"stopped: {stats.complete:,} of {stats.total:,} done; run again to finish")
-
-
-def _under_cwd(path: Path) -> bool:
-    try:
-        path.relative_to(Path.cwd())
-    except ValueError:
-        return False
-    return True
-
-
-def _summary(stats: MapStats, errors: dict[Any, str], batches: list[str], left: int, where: str) -> str:
-    lines = [stats.line()]
-    if stats.note:
-        lines.append(stats.note)
-    if batches:
-        lines.append(f"batch: {', '.join(batches)} (billed at half price)")
-    if errors:
-        shown = list(errors.items())[:3]
-        more = f" (and {len(errors) - 3:,} more)" if len(errors) > 3 else ""
-        lines.append("failed: " + "; ".join(f"row {label!r}: {reason}" for label, reason in shown) + more)
-    if left > 0:
-        lines.append(f"{left:,} not done{' (stopped)' if stats.stopped else ''}: run the same call again to finish")
-    if where:
-        lines.append(f"answers kept in {where}")
-    return "\n".join(lines)
-
-
-def _summary_html(text: str) -> str:
-    import html
-
-    return "<br>".join(html.escape(line) for line in text.splitlines()[1:])

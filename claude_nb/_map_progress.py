@@ -20,7 +20,7 @@ row at 1,200 rows a minute, for a line of counts nobody reads faster."""
 
 
 class MapProgress:
-    def __init__(self, stats: MapStats, title: str, on_stop: Callable[[], None], *, widgets: bool) -> None:
+    def __init__(self, stats: MapStats, title: str, on_stop: Callable[[], None] | None, *, widgets: bool) -> None:
         self.stats, self.title = stats, title
         self._last = 0.0
         self._shown = ""
@@ -28,29 +28,39 @@ class MapProgress:
         self._label: Any = None
         self._box: Any = None
         self.updates = 0
+        self._hint = ""
         if widgets:
             self._show(on_stop)
 
-    def _show(self, on_stop: Callable[[], None]) -> None:
+    def _show(self, on_stop: Callable[[], None] | None) -> None:
+        """A Stop button only where it can be heard: a call that blocks its cell keeps
+        the kernel from reading widget messages until it ends, so there the line says
+        to interrupt instead (which also keeps what arrived)."""
         import ipywidgets as w
         from IPython.display import display
 
         self._label = w.HTML(self._html(self.stats.line()))
-        button = w.Button(description="Stop", icon="stop", tooltip="Stop sending; keep what has arrived")
-        button.layout.width = "7em"
+        if on_stop is None:
+            self._hint = " · interrupt the kernel (■) to stop; what arrived is kept"
+            self._label.value = self._html(self.stats.line())
+            self._box = w.HBox([self._label])
+        else:
+            button = w.Button(description="Stop", icon="stop", tooltip="Stop sending; keep what has arrived")
+            button.layout.width = "7em"
 
-        def clicked(_: Any) -> None:
-            button.disabled = True
-            button.description = "Stopping"
-            on_stop()
+            def clicked(_: Any) -> None:
+                button.disabled = True
+                button.description = "Stopping"
+                on_stop()
 
-        button.on_click(clicked)
-        self._box = w.HBox([button, self._label])
+            button.on_click(clicked)
+            self._box = w.HBox([button, self._label])
         self._handle = display(self._box, display_id=True)
 
     def _html(self, line: str, summary: str = "") -> str:
         title = html.escape(self.title)
-        body = f"<b>{title}</b> · {html.escape(line)}"
+        hint = "" if summary else f'<span style="opacity:0.7">{html.escape(self._hint)}</span>'
+        body = f"<b>{title}</b> · {html.escape(line)}{hint}"
         if summary:
             body += f"<div>{summary}</div>"
         return f'<div class="cnb-map" style="font-size:0.95em;line-height:1.5">{body}</div>'

@@ -65,6 +65,8 @@ def test_progress_updates_while_it_runs_and_a_summary_stays(rows_server: ReplayS
             m["content"]["comm_id"] for m in opened if m["content"]["data"]["state"]["_model_name"] == "HTMLModel"
         ]
         assert len(labels) == 1
+        assert not [m for m in opened if _model(m) == "ButtonModel"], "no button the busy kernel cannot hear"
+        assert "interrupt the kernel (■) to stop" in opened[-1]["content"]["data"]["state"]["value"]
         updates = [
             m
             for m in run.messages
@@ -134,3 +136,43 @@ def _answered_hashes(folder: Path) -> set[str]:
             if "a" in row:
                 found.add(row["h"])
     return found
+
+
+def test_a_call_that_does_not_wait_runs_beside_other_cells_and_its_stop_button_stops_it(
+    rows_server: ReplayServer, tmp_path: Path
+) -> None:
+    """``wait=False``: the cell returns a handle at once, the next cells run, and the
+    progress's Stop button (heard, since no cell is running) stops sending."""
+    rows_server.limits = Limits(rpm=600)  # 60 rows would take six seconds
+    kernel = _start(rows_server, tmp_path, 60)
+    try:
+        started = time.monotonic()
+        run = kernel.run('handle = claude_nb.map("Summarize: {text}", frame, mode="live", wait=False)')
+        assert run.ok, run.error_lines
+        assert time.monotonic() - started < 2.5, "the cell waited for the call"
+        buttons = [
+            m["content"]["comm_id"] for m in run.messages if m["msg_type"] == "comm_open" and _model(m) == "ButtonModel"
+        ]
+        assert len(buttons) == 1
+        during = kernel.run("print(json.dumps([handle.done.is_set(), handle.result is None]))")
+        assert during.json_out() == [False, True]
+        deadline = time.monotonic() + 20
+        while len(rows_server.requests) < 15 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        click = kernel.kc.session.msg(
+            "comm_msg", {"comm_id": buttons[0], "data": {"method": "custom", "content": {"event": "click"}}}
+        )
+        kernel.kc.shell_channel.send(click)
+        ended = kernel.run(
+            "out = handle.wait(10)\n"
+            "print(json.dumps([int(out.notna().sum()), len(out), handle.stats.stopped, handle.mode]))"
+        )
+        took = time.monotonic() - started
+        assert ended.ok, ended.error_lines
+        answered, rows, stopped, mode = ended.json_out()
+        assert stopped and mode == "live" and rows == 60 and 10 <= answered < 59
+        assert took < 5.5, "sending stopped when the button was pressed"
+        summary = [m for m in kernel.all_messages if m["msg_type"] == "update_display_data"][-1]["content"]["data"]
+        assert "not done (stopped): run the same call again to finish" in summary["text/plain"]
+    finally:
+        kernel.stop()

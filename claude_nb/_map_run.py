@@ -1,0 +1,222 @@
+"""Running a ``map`` call's requests: live or as a batch, off the thread that waits,
+with the progress redrawn while it runs and a summary left when it ends."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from ._checkpoint import Checkpoint
+from ._errors import ClaudeError
+from ._map_call import Call
+from ._map_live import Job, LiveRun
+from ._map_stats import MapStats
+from ._pacing import Pacing
+
+AUTO_LIVE_ROWS = 200
+"""``mode="auto"`` sends up to this many rows live without asking how long it would take."""
+LONG_MINUTES = 10.0
+"""``mode="auto"`` turns to a batch when the live estimate is longer than this."""
+ASSUMED_RPM = 50
+"""Requests a minute assumed when the API has not said (the lowest tier's limit)."""
+
+
+class MapRunner:
+    """Runs the jobs live or as a batch off the main thread, while the main thread
+    shows progress and takes the interrupt."""
+
+    def __init__(
+        self,
+        call: Call,
+        jobs: list[Job],
+        checkpoint: Checkpoint,
+        stats: MapStats,
+        max_retries: int | None,
+        concurrency: int,
+    ) -> None:
+        settings = call.settings
+        self.settings, self.request, self.jobs, self.checkpoint, self.stats = (
+            settings,
+            call.request,
+            jobs,
+            checkpoint,
+            stats,
+        )
+        records, make = call.table.records, call.make
+        self.prompt = lambda position: make(records[position])
+        self.max_retries = settings.max_retries if max_retries is None else max_retries
+        self.pacing = Pacing(ceiling=concurrency, concurrency=float(min(4, concurrency)))
+        self.progress: Any = None
+        self.interrupted = False
+        self.fatal: str | None = None
+        self.batches: list[str] = []
+        self.mode = "live"
+        self.widgets = False
+
+    def show(self, widgets: bool, note: str, *, stop_button: bool) -> None:
+        """The progress line in the cell (from the cell's own thread), once the key is
+        known to be there: a missing key is said before anything is shown."""
+        from ._map_progress import MapProgress
+
+        if self.jobs:
+            self._client_kwargs()
+        self.stats.note = note
+        title = f"claude_nb.map · {self.request['model']}"
+        self.widgets = widgets
+        stop = self._stop if stop_button else None
+        self.progress = MapProgress(self.stats, title, stop, widgets=widgets and bool(self.jobs))
+
+    def go(self, mode: str) -> tuple[str, list[str]]:
+        stats = self.stats
+        if not self.jobs:
+            stats.finished = True
+            return "kept", []
+        jobs = self.jobs
+        if mode == "auto" and self.checkpoint.batches:
+            mode = "batch"  # a batch of this call is still running: adopt it
+        if mode == "auto" and len(jobs) > AUTO_LIVE_ROWS:
+            self._live(jobs[:1])  # one live first: it checks the request and reads the limits
+            jobs = jobs[1:]
+            rpm = self.pacing.limit_per_minute or ASSUMED_RPM
+            mode = "batch" if len(jobs) / rpm > LONG_MINUTES else "live"
+        if jobs and not self.interrupted and not self.fatal:
+            if mode == "batch":
+                self._batch(jobs)
+            else:
+                self._live(jobs)
+        stats.ended = time.monotonic()
+        stats.finished = True
+        return self.mode, self.batches
+
+    def _stop(self) -> None:
+        self.stats.stopped = True
+        runner = getattr(self, "_runner", None)
+        if runner is not None:
+            runner.stop()
+
+    def _client_kwargs(self) -> dict[str, Any]:
+        import anthropic
+
+        from . import _client, _offline
+
+        kwargs: dict[str, Any] = {
+            "timeout": anthropic.Timeout(self.settings.read_timeout, connect=self.settings.connect_timeout)
+        }
+        if self.settings.demo:
+            return {**kwargs, "api_key": _offline.PLACEHOLDER_KEY, "base_url": _offline.endpoint().base_url}
+        _client.require_key()
+        if _client.memory_key():
+            kwargs["api_key"] = _client.memory_key()
+        if self.settings.base_url:
+            kwargs["base_url"] = self.settings.base_url
+        return kwargs
+
+    def _live(self, jobs: list[Job]) -> None:
+        import anthropic
+
+        kwargs = self._client_kwargs()
+        connections = self.pacing.ceiling
+
+        def make_client() -> Any:
+            from ._client import pool_limits
+
+            limits = pool_limits(connections)
+            pooled = dict(kwargs)
+            if limits is not None:
+                pooled["http_client"] = anthropic.DefaultAsyncHttpxClient(limits=limits)
+            return anthropic.AsyncAnthropic(max_retries=0, **pooled)
+
+        self.mode = "live"
+        runner = LiveRun(
+            make_client,
+            self.request,
+            jobs,
+            self.prompt,
+            self.checkpoint,
+            self.stats,
+            max_retries=self.max_retries,
+            pacing=self.pacing,
+        )
+        self._wait(runner)
+        self.fatal = self.fatal or runner.fatal
+
+    def _batch(self, jobs: list[Job]) -> None:
+        import anthropic
+
+        from ._map_batch import BatchRun
+
+        self.mode = self.stats.mode = "batch"
+        client = anthropic.Anthropic(max_retries=self.settings.max_retries, **self._client_kwargs())
+        poll = 0.5 if self.settings.demo else 1.0
+        runner = BatchRun(client, self.request, jobs, self.prompt, self.checkpoint, self.stats, poll=poll)
+        try:
+            self._wait(runner)
+        finally:
+            client.close()
+        self.batches = runner.adopted + runner.created
+        self.stats.batch = ""  # the summary names the batches
+        self.fatal = self.fatal or runner.fatal
+
+    def _wait(self, runner: Any) -> None:
+        from ._map_progress import INTERVAL
+
+        self._runner = runner
+        self.stats.finished = False
+        runner.start()
+        try:
+            while runner.thread.is_alive():
+                runner.thread.join(INTERVAL)
+                self.progress.tick()
+        except KeyboardInterrupt:
+            self.interrupted = self.stats.stopped = True
+            getattr(runner, "detach", runner.stop)()
+            runner.thread.join(30)
+        self._runner = None
+
+    def finish(self, errors: dict[Any, str]) -> None:
+        stats = self.stats
+        where = str(self.checkpoint.path.relative_to(Path.cwd())) if _under_cwd(self.checkpoint.path) else ""
+        left = stats.total - stats.complete - stats.failed
+        text = _summary(stats, errors, self.batches, left, where)
+        self.progress.finish(_summary_html(text), text, widgets=self.widgets)
+        if self.fatal:
+            raise ClaudeError(f"map stopped: {self.fatal}\n{stats.complete:,} of {stats.total:,} rows done and kept.")
+        if self.interrupted:
+            if self.mode == "batch" and self.batches:
+                raise ClaudeError(
+                    f"stopped waiting: {stats.complete:,} of {stats.total:,} done; batch {self.batches[-1]} goes on "
+                    "at the API; run the same call again to collect it"
+                )
+            raise ClaudeError(f"stopped: {stats.complete:,} of {stats.total:,} done; run again to finish")
+
+
+def _under_cwd(path: Path) -> bool:
+    try:
+        path.relative_to(Path.cwd())
+    except ValueError:
+        return False
+    return True
+
+
+def _summary(stats: MapStats, errors: dict[Any, str], batches: list[str], left: int, where: str) -> str:
+    lines = [stats.line()]
+    if stats.note:
+        lines.append(stats.note)
+    if batches:
+        lines.append(f"batch: {', '.join(batches)} (billed at half price)")
+    if errors:
+        shown = list(errors.items())[:3]
+        more = f" (and {len(errors) - 3:,} more)" if len(errors) > 3 else ""
+        lines.append("failed: " + "; ".join(f"row {label!r}: {reason}" for label, reason in shown) + more)
+    if left > 0:
+        lines.append(f"{left:,} not done{' (stopped)' if stats.stopped else ''}: run the same call again to finish")
+    if where:
+        lines.append(f"answers kept in {where}")
+    return "\n".join(lines)
+
+
+def _summary_html(text: str) -> str:
+    import html
+
+    return "<br>".join(html.escape(line) for line in text.splitlines()[1:])
