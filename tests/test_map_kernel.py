@@ -66,7 +66,8 @@ def test_progress_updates_while_it_runs_and_a_summary_stays(rows_server: ReplayS
         ]
         assert len(labels) == 1
         assert not [m for m in opened if _model(m) == "ButtonModel"], "no button the busy kernel cannot hear"
-        assert "interrupt the kernel (■) to stop" in opened[-1]["content"]["data"]["state"]["value"]
+        label = next(m for m in opened if m["content"]["comm_id"] == labels[0])
+        assert "interrupt the kernel (■) to stop" in label["content"]["data"]["state"]["value"]
         updates = [
             m
             for m in run.messages
