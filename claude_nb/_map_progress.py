@@ -39,10 +39,10 @@ class MapProgress:
         import ipywidgets as w
         from IPython.display import display
 
-        self._label = w.HTML(self._html(self.stats.line()))
         if on_stop is None:
             self._hint = " · interrupt the kernel (■) to stop; what arrived is kept"
-            self._label.value = self._html(self.stats.line())
+        self._label = w.HTML(self._html(self.stats.line()))
+        if on_stop is None:
             self._box = w.HBox([self._label])
         else:
             button = w.Button(description="Stop", icon="stop", tooltip="Stop sending; keep what has arrived")
