@@ -25,7 +25,7 @@ from claude_nb.replay._rows import RowAnswers, last_text
 
 from .conftest import SENTINEL_KEY
 
-pytestmark = pytest.mark.sdk  # run again against the oldest supported SDK
+sdk = pytest.mark.sdk  # run again against the oldest supported SDK (the live, schema and batch paths)
 
 
 @pytest.fixture
@@ -73,6 +73,7 @@ def answered(server: ReplayServer) -> collections.Counter[str]:
     )
 
 
+@sdk
 def test_live_map_aligns_answers_with_the_index_and_keeps_the_refused_row_out(rows_api: ReplayServer) -> None:
     rows_api.limits = Limits(in_flight=6)
     frame = tickets(200, reject=17)
@@ -154,6 +155,7 @@ class Ticket(pydantic.BaseModel):
     urgency: int
 
 
+@sdk
 def test_a_schema_gives_one_column_per_field_and_is_sent_as_the_output_format(rows_api: ReplayServer) -> None:
     frame = tickets(12, reject=3)
     out = claude_nb.map("Classify: {text}", frame, schema=Ticket, mode="live")
@@ -169,6 +171,7 @@ def test_a_schema_gives_one_column_per_field_and_is_sent_as_the_output_format(ro
     assert list(topics.columns) == ["topic"] and topics["topic"].notna().all()
 
 
+@sdk
 def test_batch_mode_joins_results_by_id_and_sends_errored_and_expired_rows_once_more(
     rows_api: ReplayServer, row_answers: RowAnswers
 ) -> None:
