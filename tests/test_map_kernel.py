@@ -177,3 +177,30 @@ def test_a_call_that_does_not_wait_runs_beside_other_cells_and_its_stop_button_s
         assert "not done (stopped): run the same call again to finish" in summary["text/plain"]
     finally:
         kernel.stop()
+
+
+def test_a_kernel_restarted_while_its_batch_runs_adopts_it_with_the_same_call(
+    rows_server: ReplayServer, tmp_path: Path
+) -> None:
+    rows_server.batches.seconds = 4.0
+    call = 'out = claude_nb.map("Summarize: {text}", frame, mode="batch")'
+    kernel = _start(rows_server, tmp_path, 12)
+    try:
+        kernel.kc.execute(call)  # the cell is not awaited: the kernel dies while it polls
+        deadline = time.monotonic() + 30
+        while not rows_server.batches.created and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.5)
+    finally:
+        kernel.stop()
+    assert len(rows_server.batches.created) == 1
+    again = _start(rows_server, tmp_path, 12)
+    try:
+        run = again.run(call + "\nprint(json.dumps([int(out.notna().sum()), claude_nb.last_map().batches]))")
+        assert run.ok, run.error_lines
+        answered, batches = run.json_out()
+        assert answered == 11  # the tagged row is refused
+        assert batches == [rows_server.batches.created[0].id]
+    finally:
+        again.stop()
+    assert len(rows_server.batches.created) == 1, "the running batch was adopted, not made again"
