@@ -3,9 +3,10 @@ when the next may start.
 
 The SDK retries each request on its own, so a burst of 429s makes every request
 wait and retry at once; here the requests share what the API says instead. The
-controller starts modestly, doubles its concurrency while answers come back clean
-(and grows by one per window of answers once it has been refused), halves and
-pauses everyone for the ``retry-after`` on a 429, halves on an overload (529), and
+controller starts modestly, doubles its concurrency while answers come back clean,
+halves it once per burst of 429s and pauses everyone for their ``retry-after``,
+remembering how many the API took (it grows back to that by one per window of
+answers, and past it only by a probe now and then), halves on an overload (529), and
 spaces requests by the ``anthropic-ratelimit-requests-limit`` the API reports (a
 limit of 600 a minute is a refilling bucket: about ten a second, not 600 at once),
 waiting for ``…-requests-reset`` when ``…-remaining`` reaches zero.
@@ -20,6 +21,8 @@ from typing import Any
 
 HEADROOM = 0.97
 """The share of the reported request rate aimed at, for clocks that differ a little."""
+PROBE_AFTER = 50
+"""Clean answers in a row before trying one more in flight than the API last took."""
 CREDIT = 0.25
 """Seconds of unused rate that may be spent at once: a dispatcher that woke late catches
 up instead of losing the time (the API's bucket holds about a second's worth)."""
@@ -40,8 +43,12 @@ class Pacing:
     next_slot: float = 0.0
     refused: int = 0
     overloaded: int = 0
+    safe: int | None = None
+    """How many in flight the API took when it last refused one: grown back to quickly,
+    passed only by a probe after ``PROBE_AFTER`` clean answers."""
     _clean: int = 0
     _refused_once: bool = False
+    _burst_until: float = 0.0
 
     def may_start(self) -> bool:
         return self.in_flight < max(1, int(self.concurrency))
@@ -62,16 +69,32 @@ class Pacing:
         self._read_limits(headers, now)
         self._clean += 1
         window = max(1, int(self.concurrency))
-        if self._clean >= window:
-            self._clean = 0
-            grown = self.concurrency + 1 if self._refused_once else self.concurrency * 2
-            self.concurrency = min(float(self.ceiling), grown)
+        if self._clean < window:
+            return
+        if not self._refused_once:
+            grown = self.concurrency * 2
+        elif self.safe is None or self.concurrency < self.safe:
+            grown = self.concurrency + 1
+        elif self._clean >= PROBE_AFTER:
+            grown = self.concurrency + 1  # a probe: the API may take more now
+        else:
+            return
+        self._clean = 0
+        self.concurrency = min(float(self.ceiling), grown)
 
     def on_rate_limited(self, wait: float, headers: Any, now: float) -> None:
+        """Halve once per burst of 429s (the requests already sent are refused together)
+        and remember how many the API took; everyone waits the ``retry-after``."""
         self.refused += 1
-        self._refused_once = True
         self._read_limits(headers, now)
-        self.concurrency = max(1.0, min(self.concurrency, self.in_flight) / 2)
+        if now < self._burst_until:  # one more of the same burst that did not fit
+            self.safe = max(1, (self.safe or 1) - 1)
+        else:
+            self.safe = max(1, self.in_flight - 1)
+            self.concurrency = max(1.0, min(self.concurrency, self.in_flight) / 2)
+            self._burst_until = now + max(wait, 0.5)
+        self.concurrency = min(self.concurrency, float(self.safe))
+        self._refused_once = True
         self.paused_until = max(self.paused_until, now + wait)
         self._clean = 0
 
