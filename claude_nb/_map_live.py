@@ -106,6 +106,12 @@ class LiveRun:
         pacing = self.pacing
         while not self._stopping:
             now = time.monotonic()
+            if not self._fresh and not self._retries:
+                # Nothing left to send (a pause the API asked for no longer matters).
+                if not self._tasks:
+                    return
+                await self._sleep(None)
+                continue
             if not pacing.may_start():
                 await self._sleep(None)
                 continue
@@ -114,11 +120,8 @@ class LiveRun:
                 await self._sleep(ready - now)
                 continue
             job = self._next(now)
-            if job is None:
-                if not self._retries and not self._tasks:
-                    return
-                wait = self._retries[0].due - now if self._retries else None
-                await self._sleep(wait)
+            if job is None:  # only retries, none due yet
+                await self._sleep(self._retries[0].due - now)
                 continue
             pacing.started(now)
             self.stats.in_flight = pacing.in_flight

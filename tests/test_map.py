@@ -251,18 +251,21 @@ def test_a_refused_key_stops_the_call_at_once(rows_api: ReplayServer, monkeypatc
 
 
 def test_auto_tries_one_row_live_and_turns_to_a_batch_when_live_would_be_long(
-    rows_api: ReplayServer, row_answers: RowAnswers
+    rows_api: ReplayServer, row_answers: RowAnswers, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from claude_nb import _map_run
+
+    monkeypatch.setattr(_map_run, "AUTO_LIVE_ROWS", 20)  # (200 by default) to keep the test short
     row_answers.overload_every = 0
-    rows_api.limits = Limits(rpm=20)  # 249 more rows would take over twelve minutes live
-    out = claude_nb.map("Summarize: {value}", [f"entry {i}" for i in range(250)])
+    rows_api.limits = Limits(rpm=2)  # 39 more rows would take twenty minutes live
+    out = claude_nb.map("Summarize: {value}", [f"entry {i}" for i in range(40)])
     assert out.notna().all()
     live = [r for r in rows_api.requests if r["path"].endswith("/v1/messages")]
     assert len(live) == 1, "one row is tried live first"
-    assert [len(b.requests) for b in rows_api.batches.created] == [249]
+    assert [len(b.requests) for b in rows_api.batches.created] == [39]
     run = claude_nb.last_map()
     assert run is not None and run.mode == "batch"
     rows_api.limits = Limits(rpm=60_000)
-    claude_nb.map("Describe: {value}", [f"entry {i}" for i in range(250)])
-    assert len(rows_api.batches.created) == 1, "at 60,000 a minute live takes seconds: no batch"
+    claude_nb.map("Describe: {value}", [f"entry {i}" for i in range(40)])
+    assert len(rows_api.batches.created) == 1, "at 60,000 a minute live takes a second: no batch"
     assert claude_nb.last_map().mode == "live"  # type: ignore[union-attr]

@@ -182,7 +182,7 @@ def test_a_call_that_does_not_wait_runs_beside_other_cells_and_its_stop_button_s
 def test_a_kernel_restarted_while_its_batch_runs_adopts_it_with_the_same_call(
     rows_server: ReplayServer, tmp_path: Path
 ) -> None:
-    rows_server.batches.seconds = 4.0
+    rows_server.batches.seconds = 1.5
     call = 'out = claude_nb.map("Summarize: {text}", frame, mode="batch")'
     kernel = _start(rows_server, tmp_path, 12)
     try:
