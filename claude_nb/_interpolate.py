@@ -10,7 +10,7 @@ pasted snippet with ``f"{name}"`` is sent as written even when ``name`` exists.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Container, Mapping
 from typing import Any
 
 from ._code import code_segments
@@ -65,30 +65,16 @@ def pieces(template: str, namespace: Mapping[str, Any]) -> list[str | Reference]
     """The prompt as literal text and the references in it, in order: what turns a
     value into text, an image or a document decides later, one place for all of them."""
     out: list[str | Reference] = []
-
-    def text(part: str) -> None:
+    for piece in compile_template(template, namespace):
+        value = _MISSING if isinstance(piece, str) else _resolve(piece[0], namespace)
+        if value is not _MISSING:
+            out.append(Reference(piece[0], value))
+            continue
+        part = piece if isinstance(piece, str) else "{" + piece[0] + "}"
         if out and isinstance(out[-1], str):
             out[-1] += part
-        elif part:
+        else:
             out.append(part)
-
-    for part, is_code in code_segments(template):
-        if is_code:
-            text(part)
-            continue
-        last = 0
-        for match in _REF.finditer(part):
-            text(part[last : match.start()])
-            last = match.end()
-            if match.group("esc") is not None:
-                text("{" + match.group("esc") + "}")
-                continue
-            value = _resolve(match.group("ref"), namespace)
-            if value is _MISSING:
-                text(match.group(0))
-            else:
-                out.append(Reference(match.group("ref"), value))
-        text(part[last:])
     return out
 
 
@@ -97,7 +83,7 @@ def interpolate(template: str, namespace: Mapping[str, Any]) -> str:
     return "".join(p if isinstance(p, str) else str(p.value) for p in pieces(template, namespace))
 
 
-def compile_template(template: str, names: set[str] | frozenset[str]) -> list[str | tuple[str]]:
+def compile_template(template: str, names: Container[str]) -> list[str | tuple[str]]:
     """``template`` split once into literal text and the references (as 1-tuples) whose
     root is one of ``names``, so a prompt made for each of 100,000 rows costs a join, not
     a parse. The same rules as ``pieces``: code is left alone, ``{{x}}`` is ``{x}``."""
