@@ -159,14 +159,12 @@ class MapRunner:
         self.fatal = self.fatal or runner.fatal
 
     def _wait(self, runner: Any) -> None:
-        from ._map_progress import INTERVAL
-
         self._runner = runner
         self.stats.finished = False
         runner.start()
         try:
             while runner.thread.is_alive():
-                runner.thread.join(INTERVAL)
+                runner.thread.join(self.progress.interval())
                 self.progress.tick()
         except KeyboardInterrupt:
             self.interrupted = self.stats.stopped = True
