@@ -79,6 +79,8 @@ class BatchRun:
         active: list[PendingBatch] = []
         covered: set[str] = set()
         for pending in list(self._checkpoint.batches):
+            if not self._position.keys() & set(pending.hashes):
+                continue  # a batch of the same template for other rows: left to its own call
             if pending.batch_id is None and not self._match(pending):
                 continue  # nothing was made: its rows go in a new batch
             active.append(pending)
@@ -86,7 +88,7 @@ class BatchRun:
             covered.update(pending.hashes)
         todo = [job for job in self._jobs if job.h not in covered]
         active += self._create([job.h for job in todo])
-        again = self._collect(active)
+        again = [h for h in self._collect(active) if h in self._position]
         if again and not self._stop.is_set():
             later = self._collect(self._create(again))
             for h in later:

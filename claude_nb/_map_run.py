@@ -73,14 +73,15 @@ class MapRunner:
             stats.finished = True
             return "kept", []
         jobs = self.jobs
-        if mode == "auto" and self.checkpoint.batches:
-            mode = "batch"  # a batch of this call is still running: adopt it
+        asked = {job.h for job in jobs}
+        if mode == "auto" and any(asked & set(p.hashes) for p in self.checkpoint.batches):
+            mode = "batch"  # a batch of these rows is still running: adopt it
         if mode == "auto" and len(jobs) > AUTO_LIVE_ROWS:
             self._live(jobs[:1])  # one live first: it checks the request and reads the limits
             jobs = jobs[1:]
             rpm = self.pacing.limit_per_minute or ASSUMED_RPM
             mode = "batch" if len(jobs) / rpm > LONG_MINUTES else "live"
-        if jobs and not self.interrupted and not self.fatal:
+        if jobs and not (self.interrupted or self.fatal or stats.stopped):  # a Stop during the probe
             if mode == "batch":
                 self._batch(jobs)
             else:

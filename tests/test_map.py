@@ -269,3 +269,19 @@ def test_auto_tries_one_row_live_and_turns_to_a_batch_when_live_would_be_long(
     claude_nb.map("Describe: {value}", [f"entry {i}" for i in range(40)])
     assert len(rows_api.batches.created) == 1, "at 60,000 a minute live takes a second: no batch"
     assert claude_nb.last_map().mode == "live"  # type: ignore[union-attr]
+
+
+def test_a_running_batch_is_left_to_its_own_rows(rows_api: ReplayServer, row_answers: RowAnswers) -> None:
+    """The same template over other rows neither adopts nor resends another call's batch."""
+    row_answers.overload_every = 0
+    rows_api.batches.seconds = 1.0
+    first = [f"first {i}" for i in range(5)] + ["first 5 replay:error-once"]
+    interrupt_when(lambda: len(rows_api.batches.created) == 1)
+    with pytest.raises(ClaudeError, match="goes on at the API"):
+        claude_nb.map("Summarize: {value}", first, mode="batch")
+    other = claude_nb.map("Summarize: {value}", [f"other {i}" for i in range(4)], mode="batch")
+    assert other.tolist() == [f"Answer to: other {i}" for i in range(4)]
+    assert [len(b.requests) for b in rows_api.batches.created] == [6, 4]
+    again = claude_nb.map("Summarize: {value}", first)  # auto: its batch is running, so it is adopted
+    assert again.tolist() == [f"Answer to: first {i}" for i in range(6)]
+    assert [len(b.requests) for b in rows_api.batches.created] == [6, 4, 1], "its errored row, once more"
