@@ -125,6 +125,8 @@ def map(  # noqa: A001 - the name says what it does, as the builtin's does
     def body() -> None:
         try:
             handle.mode, handle.batches = runner.go(mode)
+        except Exception as exc:  # said in one line, after the summary of what was kept
+            runner.fatal = runner.fatal or f"{type(exc).__name__}: {exc}".splitlines()[0]
         finally:
             checkpoint.close()
             handle.result, handle.errors = _collect(call.table, call.hashes, checkpoint, call.fields, schema)

@@ -161,8 +161,8 @@ class LiveRun:
         self._wake()
 
     async def _send(self, client: Any, job: Job) -> None:
-        request = {**self._params, "messages": [{"role": "user", "content": self._prompt(job.position)}]}
         try:
+            request = {**self._params, "messages": [{"role": "user", "content": self._prompt(job.position)}]}
             raw = await self._create(**request)
             body = json.loads(raw.http_response.content)
             headers = raw.headers
