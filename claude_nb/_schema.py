@@ -1,8 +1,9 @@
 """``--schema``: an answer in the shape of a pydantic model or a JSON schema.
 
-The request carries the schema as ``output_config.format`` (structured outputs),
-made the way the SDK's ``messages.parse`` makes it (``anthropic.transform_schema``,
-public); the finished answer is parsed into an instance of the model, or a dict.
+The request carries the schema as ``output_config.format`` (structured outputs): a
+model's made the way the SDK's ``messages.parse`` makes it (``anthropic.transform_schema``,
+public), a dict as written; the finished answer is parsed into an instance of the
+model, or a dict.
 """
 
 from __future__ import annotations
@@ -30,8 +31,13 @@ def schema_named(name: str | None, namespace: dict[str, Any]) -> Any:
 
 
 def output_format(target: Any) -> dict[str, Any]:
+    """A model's schema made as ``messages.parse`` makes it (``transform_schema``: the
+    subset structured outputs take); a dict sent as written, as the SDK says to pass
+    one (``output_config={"format": ...}``): the user wrote it for the API."""
     import anthropic
 
+    if isinstance(target, dict):
+        return {"type": "json_schema", "schema": dict(target)}
     return {"type": "json_schema", "schema": anthropic.transform_schema(target)}
 
 

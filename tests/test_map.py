@@ -169,6 +169,7 @@ def test_a_schema_gives_one_column_per_field_and_is_sent_as_the_output_format(ro
     plain = {"type": "object", "properties": {"topic": {"type": "string"}}, "required": ["topic"]}
     topics = claude_nb.map("Topic of: {text}", frame.head(3), schema=plain, mode="live")
     assert list(topics.columns) == ["topic"] and topics["topic"].notna().all()
+    assert rows_api.requests[-1].body["output_config"]["format"] == {"type": "json_schema", "schema": plain}
 
 
 @sdk
