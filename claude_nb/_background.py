@@ -33,7 +33,8 @@ def running() -> int:
     return sum(t.is_alive() for t in list(_running))
 
 
-def _cell_parent(shell: Any) -> dict[str, Any] | None:
+def cell_parent(shell: Any) -> dict[str, Any] | None:
+    """The message of the cell running now (its header, metadata), from the kernel."""
     kernel = getattr(shell, "kernel", None)
     if kernel is None:
         return None
@@ -62,7 +63,7 @@ def start(work: Callable[[], None], shell: Any, *, name: str, stop_button: bool 
     """Run ``work`` in a daemon thread pinned to the current cell, with a Stop button
     shown under the cell's view while it runs (unless the work shows its own). A
     ``ClaudeError`` is shown as its one line in the cell, as in the foreground."""
-    parent = _cell_parent(shell)
+    parent = cell_parent(shell)
     context = contextvars.copy_context()
     stop = _StopButton(name, show=stop_button)
 

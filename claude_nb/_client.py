@@ -77,8 +77,21 @@ def _fingerprint() -> str:
 _KEEPALIVE: dict[str, Any] = {"max_connections": 20, "max_keepalive_connections": 10, "keepalive_expiry": 60.0}
 
 
+def new_client(
+    cls: type[ClientT], base_url: str | None, timeouts: tuple[float, float], max_retries: int, connections: int
+) -> ClientT:
+    """A client of its own (not shared with the cells; the caller closes it), with a
+    pool of ``connections`` kept alive: ``map`` runs many requests at once."""
+    require_key()
+    return cls(**_kwargs(cls, base_url, timeouts, max_retries, connections))  # type: ignore[arg-type]
+
+
 def _kwargs(
-    cls: type[Any], base_url: str | None, timeouts: tuple[float, float] | None, max_retries: int
+    cls: type[Any],
+    base_url: str | None,
+    timeouts: tuple[float, float] | None,
+    max_retries: int,
+    connections: int | None = None,
 ) -> dict[str, object]:
     import anthropic
 
@@ -91,7 +104,7 @@ def _kwargs(
         connect, read = timeouts
         # read: the longest silence between bytes of a stream (pings keep a live one going).
         kwargs["timeout"] = anthropic.Timeout(read, connect=connect)
-    limits = _limits()
+    limits = _limits() if connections is None else pool_limits(connections)
     if limits is not None:
         pooled = anthropic.DefaultAsyncHttpxClient if cls is anthropic.AsyncAnthropic else anthropic.DefaultHttpxClient
         kwargs["http_client"] = pooled(limits=limits)

@@ -14,6 +14,7 @@ from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 
 from . import _client
+from ._background import cell_parent
 from ._cassette import Recorder
 from ._config import Claude
 from ._context import Prompt, build
@@ -28,15 +29,7 @@ from ._tools import lookup_functions
 
 def _cell_metadata(shell: Any) -> dict[str, Any]:
     """The execute request's metadata (JupyterLab/Notebook 7 put ``cellId`` there)."""
-    kernel = getattr(shell, "kernel", None)
-    parent: Any = None
-    if kernel is not None:
-        try:
-            parent = kernel.get_parent("shell")
-        except TypeError:
-            parent = kernel.get_parent()
-        except Exception:
-            parent = None
+    parent: Any = cell_parent(shell)
     if not parent:
         parent = getattr(shell, "parent_header", None)
     metadata = (parent or {}).get("metadata") or {}

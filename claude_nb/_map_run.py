@@ -60,7 +60,7 @@ class MapRunner:
         from ._map_progress import MapProgress
 
         if self.jobs:
-            self._client_kwargs()
+            self._check_key()
         self.stats.note = note
         title = f"claude_nb.map · {self.request['model']}"
         self.widgets = widgets
@@ -96,37 +96,30 @@ class MapRunner:
         if runner is not None:
             runner.stop()
 
-    def _client_kwargs(self) -> dict[str, Any]:
+    def _client(self, cls: type[Any], max_retries: int, connections: int) -> Any:
+        """A client of the call's own (closed when its part is done), to the API or, in
+        demo mode, to the in-process endpoint."""
         import anthropic
 
         from . import _client, _offline
 
-        kwargs: dict[str, Any] = {
-            "timeout": anthropic.Timeout(self.settings.read_timeout, connect=self.settings.connect_timeout)
-        }
-        if self.settings.demo:
-            return {**kwargs, "api_key": _offline.PLACEHOLDER_KEY, "base_url": _offline.endpoint().base_url}
-        _client.require_key()
-        if _client.memory_key():
-            kwargs["api_key"] = _client.memory_key()
-        if self.settings.base_url:
-            kwargs["base_url"] = self.settings.base_url
-        return kwargs
+        settings = self.settings
+        timeouts = (settings.connect_timeout, settings.read_timeout)
+        if settings.demo:
+            return _offline.client(asynchronous=cls is anthropic.AsyncAnthropic, timeouts=timeouts)
+        return _client.new_client(cls, settings.base_url, timeouts, max_retries, connections)
+
+    def _check_key(self) -> None:
+        from . import _client
+
+        if not self.settings.demo:
+            _client.require_key()
 
     def _live(self, jobs: list[Job]) -> None:
         import anthropic
 
-        kwargs = self._client_kwargs()
-        connections = self.pacing.ceiling
-
         def make_client() -> Any:
-            from ._client import pool_limits
-
-            limits = pool_limits(connections)
-            pooled = dict(kwargs)
-            if limits is not None:
-                pooled["http_client"] = anthropic.DefaultAsyncHttpxClient(limits=limits)
-            return anthropic.AsyncAnthropic(max_retries=0, **pooled)
+            return self._client(anthropic.AsyncAnthropic, 0, self.pacing.ceiling)
 
         self.mode = "live"
         runner = LiveRun(
@@ -148,7 +141,7 @@ class MapRunner:
         from ._map_batch import BatchRun
 
         self.mode = self.stats.mode = "batch"
-        client = anthropic.Anthropic(max_retries=self.settings.max_retries, **self._client_kwargs())
+        client = self._client(anthropic.Anthropic, self.settings.max_retries, 4)
         poll = 0.5 if self.settings.demo else 1.0
         runner = BatchRun(client, self.request, jobs, self.prompt, self.checkpoint, self.stats, poll=poll)
         try:
