@@ -112,15 +112,15 @@ def map(  # noqa: A001 - the name says what it does, as the builtin's does
     call = prepare_call(template, rows, schema, options, params)
     header = {"model": call.request["model"], "template": template_id(template)[:300], "rows": len(call.table)}
     checkpoint = Checkpoint.open(call.key, header, folder)
+    note = "; ".join(n for n in (call.note, DEMO_NOTE if call.settings.demo else "") if n)
     try:
         jobs, stats = _plan(call.hashes, checkpoint, retry_failed)
+        runner = MapRunner(call, jobs, checkpoint, stats, max_retries, concurrency)
+        runner.show(has_widget_frontend(), note, stop_button=not wait)  # a missing key is said here
     except BaseException:
         checkpoint.close()
         raise
-    note = "; ".join(n for n in (call.note, DEMO_NOTE if call.settings.demo else "") if n)
-    runner = MapRunner(call, jobs, checkpoint, stats, max_retries, concurrency)
     handle = _last = MapRun(None, {}, stats, checkpoint.path, "running", [], note)
-    runner.show(has_widget_frontend(), note, stop_button=not wait)
 
     def body() -> None:
         try:
