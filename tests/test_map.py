@@ -74,8 +74,11 @@ def answered(server: ReplayServer) -> collections.Counter[str]:
 
 
 @sdk
-def test_live_map_aligns_answers_with_the_index_and_keeps_the_refused_row_out(rows_api: ReplayServer) -> None:
+def test_live_map_aligns_answers_with_the_index_and_keeps_the_refused_row_out(
+    rows_api: ReplayServer, row_answers: RowAnswers
+) -> None:
     rows_api.limits = Limits(in_flight=6)
+    row_answers.delay = 0.02  # answers take time, so requests overlap at the server however busy the machine
     frame = tickets(200, reject=17)
     out = claude_nb.map("Summarize: {text}", frame, mode="live")
     assert isinstance(out, pd.Series)

@@ -101,8 +101,10 @@ class RowAnswers:
     one prompt in that many (by its hash) is answered 529 the first time, as an API
     under load fails some requests now and then."""
 
-    def __init__(self, overload_every: int = 0) -> None:
+    def __init__(self, overload_every: int = 0, delay: float = 0.0) -> None:
         self.overload_every = overload_every
+        self.delay = delay
+        """Seconds each answer is held before it is sent, as the API takes time to answer."""
         self._seen: set[str] = set()
         self._lock = threading.Lock()
 
@@ -121,7 +123,9 @@ class RowAnswers:
         )
         if flaky and self.first_time(prompt):
             return Script(error=HttpError(529, "overloaded_error", "Overloaded"))
-        return row_answer(request)
+        script = row_answer(request)
+        script.silent = self.delay
+        return script
 
 
 def row_answer(request: dict[str, Any]) -> Script:
