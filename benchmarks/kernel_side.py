@@ -86,6 +86,25 @@ def bare(memory: bool = False) -> dict[str, Any]:
     return _measure(run, memory)
 
 
+def floor(memory: bool = False) -> dict[str, Any]:
+    """The bare loop plus what any live view pays whatever it shows: ten widget
+    messages a second (an empty frame each), sent through ipykernel from the loop."""
+
+    def run() -> dict[str, Any]:
+        widget = ipywidgets.HTML()
+        display(widget)
+        last, seq = time.monotonic(), 0
+        with _client.messages.stream(**_REQUEST) as stream:
+            for _event in stream:
+                now = time.monotonic()
+                if now - last >= 0.1:
+                    last, seq = now, seq + 1
+                    widget.send({"seq": seq})
+        return {"staleness": 0.0, "final_html": 0}
+
+    return _measure(run, memory)
+
+
 def claude(memory: bool = False) -> dict[str, Any]:
     def run() -> dict[str, Any]:
         view = claude_nb.StreamView()

@@ -5,7 +5,9 @@ into one real ipykernel; everything is measured in the same run and reported as
 ratios to the bare SDK loop (`for ev in client.messages.stream(...): pass`) or to the
 final HTML. claude_nb runs twice: as `%%claude` (which asks for the SDK's raw event
 stream, see `claude_nb/_transport.py`) and as a `StreamView` consuming
-`messages.stream()` (the public widget API with the SDK's stream helper):
+`messages.stream()` (the public widget API with the SDK's stream helper). A floor row
+is the bare loop sending ten empty widget messages a second: what any live view pays
+to ipykernel, whatever it shows.
 
   (a) wall time at full speed          ÷ bare loop
   (b) kernel CPU at API pace (~100 ev/s) ÷ bare loop
@@ -38,8 +40,9 @@ ROOT = Path(__file__).resolve().parent
 SIZES = {"4 KB": 4_000, "40 KB": 40_000, "200 KB": 200_000}
 API_PACE = 0.01  # seconds between events: ~100 events/s
 CHUNK = 11  # characters per text delta, as the API streams them
-MODES = ("bare", "magic", "claude", "opened", "naive")
+MODES = ("bare", "floor", "magic", "claude", "opened", "naive")
 VIEWS = {
+    "floor": "floor: the bare loop + 10 empty widget messages/s",
     "magic": "claude_nb `%%claude`",
     "claude": "claude_nb `StreamView` over `messages.stream()`",
     "opened": "claude_nb `StreamView` over an opened `messages.stream()`",

@@ -3,11 +3,13 @@ frame, with a trailing flush so nothing stays stale longer than a frame.
 
 The frame stretches with the cost of a flush (aider's mdstream does the same), in
 two steps. Up to ``MAX_STRETCH`` times the configured interval it keeps drawing
-within ``BUDGET`` of the wall time: a frame that costs a millisecond, render and
-send, is drawn at most every ``1 ms / BUDGET``. The bare SDK loop itself uses only a
-few per cent of a core at API pace, and a frame costs about a millisecond of CPU in
-a kernel (caches are cold after tens of milliseconds of waiting), so drawing every
-50 ms regardless would add half again to what receiving costs. Beyond that
+within ``BUDGET`` of the wall time: a frame that costs half a millisecond, render
+and send, is drawn at most every ``0.5 ms / BUDGET``. The bare SDK loop itself uses
+only two or three per cent of a core at API pace, and a frame costs about a
+millisecond of CPU in a kernel (caches are cold after tens of milliseconds of
+waiting; ipykernel's own share, an empty widget message, is about 0.45 ms), so
+drawing every 50 ms regardless would nearly double what receiving costs; at API
+pace the frame settles at its longest, ten frames a second. Beyond that
 stretch, only a really expensive flush (a long live block at full speed) stretches
 the frame further, to ``ADAPT`` times its cost, so the kernel never falls behind.
 
@@ -24,7 +26,7 @@ import threading
 import time
 from collections.abc import Callable
 
-BUDGET = 1 / 100
+BUDGET = 1 / 200
 MAX_STRETCH = 2.0
 ADAPT = 5.0
 
