@@ -294,7 +294,7 @@ def test_page_reloaded_mid_stream_shows_the_answer(
         cells = ["%load_ext claude_nb", "%%claude\nreload"]
     disabled = ("claude-nb",) if how.endswith("stock") else ()
     with one_off_notebook(browser, request, f"reload-{how}", cells, disabled=disabled) as (root, page):
-        replay.queue(message_script([{"type": "text", "text": "\n\n".join(paragraphs)}], pace=0.03))
+        replay.queue(message_script([{"type": "text", "text": "\n\n".join(paragraphs)}], pace=0.02))
         run_all_cells(page)
         page.wait_for_selector(".jp-OutputArea .cnb-live-root .cnb-answer p", timeout=30_000)
         page.keyboard.press("Control+s")
