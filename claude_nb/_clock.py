@@ -8,9 +8,9 @@ and send, is drawn at most every ``0.5 ms / BUDGET``. The bare SDK loop itself u
 only two or three per cent of a core at API pace, and a frame costs about a
 millisecond of CPU in a kernel (caches are cold after tens of milliseconds of
 waiting; ipykernel's own share, an empty widget message, is about 0.45 ms), so
-drawing every 50 ms regardless would nearly double what receiving costs; at API
-pace the frame settles at its longest, ten frames a second. Beyond that
-stretch, only a really expensive flush (a long live block at full speed) stretches
+drawing every 50 ms regardless would add more than half again to what receiving
+costs; at API pace the frame settles at its longest, ten frames a second. Beyond
+that stretch, only a really expensive flush (a long live block at full speed) stretches
 the frame further, to ``ADAPT`` times its cost, so the kernel never falls behind.
 
 The stream thread flushes inline when a frame is due (no handoff on the hot path);
