@@ -9,13 +9,17 @@ know loosely (an unknown block arrives looking like a ``TextBlock``), so
 from __future__ import annotations
 
 import json
-import threading
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
-Status = Literal["waiting", "streaming", "done", "error", "stopped"]
+# Re-exported: the stages after the reducer read events and usage through it.
+from ._plain import as_plain as as_plain
+from ._plain import field_of as field_of
+from ._plain import sum_usage as sum_usage
+from ._state import TOOL_BLOCKS as _TOOL_BLOCKS
+from ._state import Block as Block
+from ._state import Status as Status
+from ._state import StreamState as StreamState
 
-_TOOL_BLOCKS = frozenset({"tool_use", "server_tool_use", "mcp_tool_use"})
 SYNTHESIZED = frozenset({"text", "thinking", "signature", "citation", "input_json"})
 """Events the SDK adds after each raw delta (copies of it): nothing new to reduce."""
 
@@ -41,198 +45,6 @@ FORMAT = "claude_nb.format"
 OPENED = "claude_nb.opened"
 """Client event: an attempt's response arrived; ``request_id`` is the API's id for it
 (its ``request-id`` header), kept with the answer as its provenance."""
-
-
-def field_of(obj: Any, name: str, default: Any = None) -> Any:
-    """Read ``name`` from an SDK model or a dict alike."""
-    if isinstance(obj, dict):
-        return obj.get(name, default)
-    return getattr(obj, name, default)
-
-
-def as_plain(obj: Any) -> Any:
-    """A JSON-able copy of an SDK model (extra fields of unknown types included) or dict."""
-    dump = getattr(obj, "model_dump", None)
-    if dump is not None:
-        return dump(mode="json", exclude_none=True)
-    if isinstance(obj, dict):
-        return {k: as_plain(v) for k, v in obj.items()}
-    if isinstance(obj, list):
-        return [as_plain(v) for v in obj]
-    return obj
-
-
-_COMPACT = threading.Lock()
-
-
-@dataclass
-class Block:
-    """One content block as far as it has arrived.
-
-    Text and thinking are kept as lists of pieces (joined on read) so each delta is
-    an O(1) append however long the block grows.
-    """
-
-    index: int
-    type: str
-    pieces: list[str] = field(default_factory=list)
-    json_pieces: list[str] = field(default_factory=list)
-    data: dict[str, Any] = field(default_factory=dict)
-    citations: list[dict[str, Any]] = field(default_factory=list)
-    signature: str = ""
-    closed: bool = False
-    input: Any = None
-    tool_status: str = ""
-    """For a tool call run here: ``running``, ``done``, ``error`` or ``skipped``."""
-    tool_result: str | None = None
-    tool_seconds: float | None = None
-
-    @property
-    def content(self) -> str:
-        # Read once per frame: join what arrived since the last read into one piece, so
-        # each read copies the text once instead of walking thousands of small pieces.
-        # Safe against a reader in another thread: the feeding thread only appends
-        # (without a lock, on the hot path), and only the pieces joined here are
-        # replaced, so an append racing with the join is kept; readers take turns.
-        pieces = self.pieces
-        if len(pieces) == 1:
-            return pieces[0]
-        with _COMPACT:
-            count = len(pieces)
-            joined = "".join(pieces[:count])
-            pieces[:count] = [joined] if joined else []
-        return joined
-
-
-@dataclass
-class StreamState:
-    """Everything the view shows, derived only from events (and the clock readings given)."""
-
-    status: Status = "waiting"
-    model: str = ""
-    message_id: str = ""
-    request_id: str = ""
-    answer_format: str = ""
-    blocks: list[Block] = field(default_factory=list)
-    usage: dict[str, Any] = field(default_factory=dict)
-    stop_reason: str | None = None
-    error: str | None = None
-    started_at: float | None = None
-    first_token_at: float | None = None
-    ended_at: float | None = None
-    unknown_events: list[str] = field(default_factory=list)
-    notice: str | None = None
-    """What the transport is doing right now (retrying, resuming), shown in the footer."""
-    resumes: list[str] = field(default_factory=list)
-    """Why the stream broke, once per time it was resumed."""
-    index_offset: int = 0
-    turn_base: int = 0
-    """Global index of the current model turn's first block (tool loops: one view, many turns)."""
-    exchanged: list[dict[str, Any]] = field(default_factory=list)
-    """Messages of the turns before the current one (assistant turns, tool results)."""
-    earlier_usage: dict[str, Any] = field(default_factory=dict)
-    """Usage of the turns before the current one, summed."""
-    notes: list[str] = field(default_factory=list)
-    tools_version: int = 0
-    """Bumped when a tool call's input grows or its run changes, so the table is rebuilt."""
-    version: int = 0
-    """Bumped on every change, so a renderer can tell cheaply whether to look again."""
-
-    # -- derived views -------------------------------------------------------------
-    @property
-    def text(self) -> str:
-        """Markdown of all text blocks in order: adjacent text blocks join directly
-        (citations split one paragraph into several blocks), blocks separated by a
-        tool call or other block get a paragraph break."""
-        out: list[str] = []
-        previous_was_text = True
-        for block in self.blocks:
-            if block.type == "text":
-                if out and not previous_was_text:
-                    out.append("\n\n")
-                out.append(block.content)
-                previous_was_text = True
-            else:
-                previous_was_text = False
-        return "".join(out)
-
-    def text_chars_started(self) -> bool:
-        """Whether the newest block is text that has begun: cheap, for every event."""
-        return bool(self.blocks) and self.blocks[-1].type == "text" and any(self.blocks[-1].pieces)
-
-    @property
-    def thinking(self) -> str:
-        return "\n\n".join(b.content for b in self.blocks if b.type == "thinking")
-
-    @property
-    def redacted_thinking_count(self) -> int:
-        return sum(1 for b in self.blocks if b.type == "redacted_thinking")
-
-    @property
-    def hidden_thinking_count(self) -> int:
-        """Finished thinking blocks that came with a signature and no text: the API
-        hid the thinking (``display: "omitted"``, the default of newer models)."""
-        return sum(1 for b in self.blocks if b.type == "thinking" and b.closed and b.signature and not any(b.pieces))
-
-    @property
-    def thinking_chars(self) -> int:
-        return sum(len(p) for b in self.blocks if b.type == "thinking" for p in b.pieces)
-
-    @property
-    def tool_calls(self) -> list[dict[str, Any]]:
-        """Closed tool-use blocks, with results attached: a server tool's result block,
-        or what running a notebook function gave (``status``, ``is_error``, ``seconds``)."""
-        results = {b.data.get("tool_use_id"): b for b in self.blocks if b.type.endswith("_tool_result")}
-        calls = []
-        for b in self.blocks:
-            if b.type in _TOOL_BLOCKS and b.closed:
-                call = {"id": b.data.get("id", ""), "name": b.data.get("name", ""), "input": b.input, "type": b.type}
-                result = results.get(call["id"])
-                if result is not None:
-                    call["result"] = result.data.get("content")
-                    call["result_type"] = result.type
-                if b.tool_status:
-                    call["status"] = b.tool_status
-                    if b.tool_result is not None:
-                        call["result"] = b.tool_result
-                        call["is_error"] = b.tool_status in ("error", "skipped")
-                        call["seconds"] = b.tool_seconds
-                calls.append(call)
-        return calls
-
-    @property
-    def total_usage(self) -> dict[str, Any]:
-        """Usage of every model turn shown in this view, summed."""
-        if not self.earlier_usage:
-            return self.usage
-        return sum_usage(self.earlier_usage, self.usage)
-
-    @property
-    def citations(self) -> list[dict[str, Any]]:
-        return [c for b in self.blocks if b.type == "text" for c in b.citations]
-
-    @property
-    def other_blocks(self) -> list[Block]:
-        """Blocks of types the view has no dedicated place for (future types included)."""
-        known = {"text", "thinking", "redacted_thinking", *_TOOL_BLOCKS}
-        return [b for b in self.blocks if b.type not in known and not b.type.endswith("_tool_result")]
-
-    @property
-    def output_tokens(self) -> int:
-        return int(self.total_usage.get("output_tokens") or 0)
-
-
-def sum_usage(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
-    """Two usage records added up (nested counters too); other fields from ``b`` win."""
-    out = dict(a)
-    for key, value in b.items():
-        if isinstance(value, bool) or not isinstance(value, (int, dict)):
-            out[key] = value if key not in out or value is not None else out[key]
-        elif isinstance(value, int) and isinstance(out.get(key, 0), int):
-            out[key] = out.get(key, 0) + value
-        elif isinstance(value, dict) and isinstance(out.get(key, {}), dict):
-            out[key] = sum_usage(out.get(key, {}), value)
-    return out
 
 
 def _merge_usage(state: StreamState, usage: Any) -> None:
@@ -284,9 +96,17 @@ def reduce_event(state: StreamState, event: Any, now: float, kind: Any = None) -
         state.model = field_of(message, "model", "") or state.model
         state.message_id = field_of(message, "id", "") or ""
         _merge_usage(state, field_of(message, "usage"))
+        _whole_message(state, message, now)
     elif kind == "message_delta":
         delta = field_of(event, "delta")
         state.stop_reason = field_of(delta, "stop_reason") or state.stop_reason
+        details = field_of(delta, "stop_details")
+        if details is not None:
+            state.stop_details = as_plain(details) or {}
+        for name in ("container", "context_management"):
+            value = field_of(delta, name) if name == "container" else field_of(event, name)
+            if value is not None:
+                state.message_extra[name] = as_plain(value)
         _merge_usage(state, field_of(event, "usage"))
     elif kind == "message_stop":
         state.status = "done"
@@ -320,7 +140,26 @@ def reduce_event(state: StreamState, event: Any, now: float, kind: Any = None) -
     state.version += 1
 
 
-def _start_block(state: StreamState, index: int, content: Any, now: float) -> None:
+def _whole_message(state: StreamState, message: Any, now: float) -> None:
+    """A ``message_start`` that already holds the turn (a cache, a replay, a gateway that
+    buffers): its blocks are the answer, each closed, and its stop reason stands."""
+    content = field_of(message, "content") or []
+    for i, block in enumerate(content):
+        started = _start_block(state, i + state.index_offset, block, now)
+        started.closed = True
+        if started.type in _TOOL_BLOCKS:
+            started.input = as_plain(started.data.get("input")) or {}
+        if started.type == "thinking":
+            started.signature = str(started.data.get("signature") or "")
+        if started.type == "text":
+            started.citations = list(started.data.get("citations") or [])
+    state.stop_reason = field_of(message, "stop_reason") or state.stop_reason
+    details = field_of(message, "stop_details")
+    if details is not None:
+        state.stop_details = as_plain(details) or {}
+
+
+def _start_block(state: StreamState, index: int, content: Any, now: float) -> Block:
     plain = as_plain(content) or {}
     kind = str(plain.get("type", "unknown"))
     block = Block(index=index, type=kind, data=plain)
@@ -330,9 +169,14 @@ def _start_block(state: StreamState, index: int, content: Any, now: float) -> No
         block.pieces.append(plain["thinking"])
     if kind == "redacted_thinking" or kind.endswith("_tool_result"):
         block.closed = True
+    if kind == "fallback":
+        # Another model answers from here on (server-side fallbacks): the footer, the
+        # Message and its provenance name the one that wrote the answer.
+        state.model = str(field_of(plain.get("to"), "model", "") or state.model)
     state.blocks.append(block)
     if kind in ("text", "thinking", "redacted_thinking") and state.first_token_at is None:
         state.first_token_at = now
+    return block
 
 
 def _tool(state: StreamState, event: Any) -> None:
@@ -353,6 +197,7 @@ def _turn(state: StreamState, event: Any) -> None:
     state.turn_base = max((b.index for b in state.blocks), default=-1) + 1
     state.index_offset = state.turn_base
     state.stop_reason = None
+    state.stop_details = {}
 
 
 def _resume(state: StreamState, event: Any) -> None:
@@ -389,7 +234,12 @@ def _apply_delta(state: StreamState, event: Any, now: float) -> None:
     elif kind == "citations_delta":
         block.citations.append(as_plain(field_of(delta, "citation")))
     else:
-        block.data.setdefault("_deltas", []).append(as_plain(delta))
+        # A delta of a kind not known here sets the fields it names, as the one such
+        # delta the API documents does (``compaction_delta``: the summary, assigned):
+        # the block then goes back as it came.
+        for name, value in (as_plain(delta) or {}).items():
+            if name != "type":
+                block.data[name] = value
 
 
 def _stop_block(state: StreamState, event: Any) -> None:
@@ -404,7 +254,9 @@ def _stop_block(state: StreamState, event: Any) -> None:
         if parsed is None:
             raw = "".join(block.json_pieces)
             try:
-                parsed = json.loads(raw) if raw.strip() else {}
+                # No input deltas: the input came whole with the block's start (a replay,
+                # a cache, a gateway), and that is the call's input.
+                parsed = json.loads(raw) if raw.strip() else (block.data.get("input") or {})
             except ValueError:
                 parsed = {"_unparsed": raw}
         block.input = as_plain(parsed)

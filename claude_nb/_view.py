@@ -25,7 +25,7 @@ from ._clock import FrameClock
 from ._errors import IncompleteStreamError, describe_exception
 from ._frame_builder import FrameBuilder, answer_source
 from ._markdown import shared_renderer
-from ._partial import message_from
+from ._partial import kept_whole, message_from
 from ._reducer import (
     NOTE,
     NOTICE,
@@ -237,7 +237,8 @@ class StreamView(anywidget.AnyWidget):
                 kind = field_of(event, "type")
                 if kind not in SYNTHESIZED:
                     feed(event, kind)
-            final = _final_message(stream, self)
+            get = getattr(stream, "get_final_message", None)
+            final = get() if get is not None else self._message
         return self._settle(final)
 
     async def aconsume(self, stream: AsyncIterable[Any] | AbstractAsyncContextManager[Any]) -> anthropic.types.Message:
@@ -287,7 +288,8 @@ class StreamView(anywidget.AnyWidget):
 
     def _settle(self, final: anthropic.types.Message | None) -> anthropic.types.Message:
         if final is not None:
-            self._message = final
+            with self._lock:
+                final = self._message = kept_whole(final, self._state)
         if self._state.status != "done" or final is None:
             with self._lock:
                 fail(self._state, "the stream ended before message_stop (connection closed early)", time.monotonic())
@@ -390,10 +392,3 @@ def _failure(exc: BaseException, mid_stream: bool) -> tuple[str, bool]:
     if isinstance(exc, (KeyboardInterrupt, asyncio.CancelledError)):
         return "stopped by the user", True
     return describe_exception(exc, mid_stream=mid_stream).summary, False
-
-
-def _final_message(stream: Any, view: StreamView) -> anthropic.types.Message | None:
-    get = getattr(stream, "get_final_message", None)
-    if get is None:
-        return view.message
-    return get()  # type: ignore[no-any-return]
