@@ -187,9 +187,21 @@ class _RecordingClient:
     def __init__(self, client: Any, recorder: Recorder) -> None:
         self._client = client
         self.messages = _RecordingMessages(client.messages, recorder)
+        self.beta = _RecordingBeta(client.beta, recorder)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._client, name)
+
+
+class _RecordingBeta:
+    """The beta surface, its streamed answers read through the recorder too."""
+
+    def __init__(self, beta: Any, recorder: Recorder) -> None:
+        self._beta = beta
+        self.messages = _RecordingMessages(beta.messages, recorder)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._beta, name)
 
 
 class _RecordingMessages:

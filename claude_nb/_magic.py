@@ -91,6 +91,13 @@ class ClaudeMagics(Magics):
         "--server-tools",
         help="The API's own tools: web_search, web_fetch, code_execution (or a versioned type name).",
     )
+    @argument(
+        "--beta",
+        action="append",
+        metavar="NAME",
+        help="A beta of the API by its header name (repeatable): the request goes through "
+        "client.beta.messages, and beta blocks come back whole.",
+    )
     @argument("--max-turns", type=int, help="Most model turns in a tool loop (default: Claude.max_turns).")
     @argument(
         "--bg",
@@ -152,6 +159,8 @@ class ClaudeMagics(Magics):
             params["tools"] = lookup_functions(args.tools, namespace)
         if args.server_tools:
             params["server_tools"] = _unquote(args.server_tools)
+        if args.beta:
+            params["betas"] = [str(_unquote(name)) for name in args.beta]
         if args.max_turns is not None:
             if args.max_turns < 1:
                 raise ClaudeError("--max-turns needs a number of turns, 1 or more")

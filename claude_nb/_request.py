@@ -144,6 +144,30 @@ def without_sampling(request: dict[str, Any]) -> tuple[dict[str, Any], str]:
     )
 
 
+BETA_FIELDS = ("betas", "context_management", "compaction", "mcp_servers", "fallbacks", "thread")
+"""Request fields only the beta surface takes (``client.beta.messages``)."""
+_BETA_TOOLS = ("mcp_toolset",)
+
+
+def uses_beta(request: dict[str, Any]) -> bool:
+    """Whether ``request`` goes through ``client.beta.messages``: it names a beta feature
+    (MCP servers, compaction, context management, server-side fallbacks, ``betas``).
+    The GA route would refuse those fields, and its accumulator drops the blocks they
+    bring back (an MCP call's input, a compaction summary), which the next turn must
+    send back as they came."""
+    if any(request.get(name) for name in BETA_FIELDS):
+        return True
+    extra = request.get("extra_body")
+    if isinstance(extra, dict) and any(extra.get(name) for name in BETA_FIELDS):
+        return True
+    return any(isinstance(t, dict) and t.get("type") in _BETA_TOOLS for t in request.get("tools") or [])
+
+
+def messages_api(client: Any, request: dict[str, Any]) -> Any:
+    """``client.messages``, or ``client.beta.messages`` for a request that uses a beta feature."""
+    return client.beta.messages if uses_beta(request) else client.messages
+
+
 def stream_kwargs(stream_fn: Any, params: dict[str, Any]) -> dict[str, Any]:
     """Split ``params`` into what this SDK's request method names and ``extra_body``.
 

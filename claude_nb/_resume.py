@@ -22,8 +22,9 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 from . import _cache
+from ._partial import build_message
 from ._reducer import NOTICE, REQUEST, RESUME, as_plain
-from ._request import stream_kwargs, without_sampling
+from ._request import messages_api, stream_kwargs, uses_beta, without_sampling
 from ._retry import (
     failure_reason,
     response_headers,
@@ -39,15 +40,6 @@ def _notice(text: str | None) -> dict[str, Any]:
     return {"type": NOTICE, "text": text}
 
 
-def _to_message(data: dict[str, Any]) -> Any:
-    import anthropic
-
-    try:
-        return anthropic.types.Message.model_validate(data)
-    except Exception:  # block types this SDK does not know: keep them as they came
-        return anthropic.types.Message.model_construct(None, **data)
-
-
 class _Attempts:
     """The bookkeeping both loops share: retries, breaks, and the events of an attempt."""
 
@@ -61,6 +53,8 @@ class _Attempts:
         """What a view hears before the first attempt: the request is on its way, and
         what of it was left out."""
         self.splice = Splice(request)
+        self.beta = uses_beta(request)
+        self.api = messages_api(client, request)
         self.max_retries = max_retries
         self.max_resumes = max_resumes
         self.raw: Any = None
@@ -69,7 +63,7 @@ class _Attempts:
         self._joining = False
 
     def kwargs(self, request: dict[str, Any]) -> dict[str, Any]:
-        kwargs = stream_kwargs(self.client.messages.create, _cache.place(request) if self.cache else request)
+        kwargs = stream_kwargs(self.api.create, _cache.place(request) if self.cache else request)
         kwargs.pop("stream", None)
         return kwargs
 
@@ -146,7 +140,7 @@ class _Attempts:
         current = self.raw.current_message_snapshot if self.raw is not None else None
         if current is None or not self.splice.resumes:
             return current
-        return _to_message(self.splice.final(as_plain(current)))
+        return build_message(self.splice.final(as_plain(current)))
 
 
 def _text_delta(text: str) -> dict[str, Any]:
@@ -186,8 +180,8 @@ class ResumingStream:
         attempt = 1
         while True:
             try:
-                raw = a.client.messages.create(stream=True, **a.kwargs(request))
-                a.begin(follow(raw))
+                raw = a.api.create(stream=True, **a.kwargs(request))
+                a.begin(follow(raw, beta=a.beta))
             except Exception as exc:
                 notice, delay = a.retry_or_raise(exc, attempt)
                 yield notice
@@ -256,8 +250,8 @@ class AsyncResumingStream:
             attempt = 1
             while True:
                 try:
-                    raw = await a.client.messages.create(stream=True, **a.kwargs(request))
-                    a.begin(afollow(raw))
+                    raw = await a.api.create(stream=True, **a.kwargs(request))
+                    a.begin(afollow(raw, beta=a.beta))
                     break
                 except Exception as exc:
                     notice, delay = a.retry_or_raise(exc, attempt)

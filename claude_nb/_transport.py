@@ -29,27 +29,38 @@ from typing import Any
 from urllib.parse import unquote
 
 import anthropic
-from anthropic.lib.streaming import AsyncMessageStream, AsyncMessageStreamManager, MessageStream, MessageStreamManager
+from anthropic.lib.streaming import (
+    AsyncMessageStream,
+    AsyncMessageStreamManager,
+    BetaAsyncMessageStream,
+    BetaMessageStream,
+    MessageStream,
+    MessageStreamManager,
+)
 
 from ._reducer import NOTE, OPENED, SYNTHESIZED
-from ._request import stream_kwargs
+from ._request import messages_api, stream_kwargs, uses_beta
 from ._wire import NOTE_HEADER
 
 Accumulate = Callable[..., Any]
-_MODULE = "anthropic.lib.streaming._messages"
+_MODULES = {False: "anthropic.lib.streaming._messages", True: "anthropic.lib.streaming._beta_messages"}
+_FOLDS = {"event", "current_snapshot", "json_bufs"}
+_NEEDS = {False: _FOLDS, True: _FOLDS | {"request_headers"}}
 _checked: dict[int, bool] = {}
 
 
-def sdk_accumulator() -> Accumulate | None:
-    """The SDK's own event folder, or None on an SDK without it (renamed, moved, or
-    with another signature): the public route (``MessageStream``) is taken then.
+def sdk_accumulator(*, beta: bool = False) -> Accumulate | None:
+    """The SDK's own event folder (``beta``: the beta one, which keeps the beta blocks
+    the GA one drops), or None on an SDK without it (renamed, moved, or with another
+    signature): the public route (``MessageStream``, ``BetaMessageStream``) is taken then.
 
     Looked up on every request, not once at import, so the check follows the SDK
     module as it is now; the signature is inspected once per function."""
-    module = sys.modules.get(_MODULE)
+    name = _MODULES[beta]
+    module = sys.modules.get(name)
     if module is None:
         try:
-            module = importlib.import_module(_MODULE)
+            module = importlib.import_module(name)
         except ImportError:
             return None
     accumulate = getattr(module, "accumulate_event", None)
@@ -61,7 +72,7 @@ def sdk_accumulator() -> Accumulate | None:
             parameters = set(inspect.signature(accumulate).parameters)
         except (TypeError, ValueError):
             parameters = set()
-        ok = _checked[id(accumulate)] = {"event", "current_snapshot", "json_bufs"} <= parameters
+        ok = _checked[id(accumulate)] = _NEEDS[beta] <= parameters
     return accumulate if ok else None
 
 
@@ -125,12 +136,20 @@ class _Accumulator(_Response):
     the client event a view shows."""
 
     def __init__(
-        self, raw: Any, accumulate: Accumulate, output_format: Any = _NOT_GIVEN, *, noted: bool = False
+        self,
+        raw: Any,
+        accumulate: Accumulate,
+        output_format: Any = _NOT_GIVEN,
+        *,
+        noted: bool = False,
+        beta: bool = False,
     ) -> None:
         self._raw = raw
         self._accumulate = accumulate
         # Passed on only when given: an SDK without it has no structured output either.
         self._extra = {} if isinstance(output_format, anthropic.NotGiven) else {"output_format": output_format}
+        if beta:  # the beta folder reads the request's beta headers (fine-grained tool streaming)
+            self._extra["request_headers"] = _request_headers(raw)
         self._snapshot: Any = None
         self._json_bufs: dict[int, bytes] = {}
         _SHARE(raw, self._snapshot_or_none)
@@ -163,6 +182,11 @@ class _Accumulator(_Response):
         except Exception:
             _WITHHOLD(self._raw)
             raise
+
+
+def _request_headers(raw: Any) -> Any:
+    request = getattr(getattr(raw, "response", None), "request", None)
+    return getattr(request, "headers", None) or {}
 
 
 class RawMessageStream(_Accumulator):
@@ -229,14 +253,19 @@ class RawStreamRequest:
     """Not sent until entered, like the manager ``messages.stream()`` returns, so a
     view that enters it shows a failure before the first byte too."""
 
-    def __init__(self, send: Callable[[], anthropic.Stream[Any]], accumulate: Accumulate, output_format: Any) -> None:
+    def __init__(
+        self, send: Callable[[], anthropic.Stream[Any]], accumulate: Accumulate, output_format: Any, beta: bool = False
+    ) -> None:
         self._send = send
         self._accumulate = accumulate
         self._output_format = output_format
+        self._beta = beta
         self._stream: RawMessageStream | None = None
 
     def __enter__(self) -> RawMessageStream:
-        self._stream = RawMessageStream(self._send(), self._accumulate, self._output_format, noted=True)
+        self._stream = RawMessageStream(
+            self._send(), self._accumulate, self._output_format, noted=True, beta=self._beta
+        )
         return self._stream
 
     def __exit__(
@@ -284,9 +313,9 @@ class HelperMessageStream(_Helped):
     which accumulates the Message itself; its synthesized copies are skipped. Slower
     than ``RawMessageStream`` (it builds every copy) but needs nothing private."""
 
-    def __init__(self, raw: Any) -> None:
+    def __init__(self, raw: Any, *, beta: bool = False) -> None:
         super().__init__(raw)
-        self._helper = MessageStream(raw, output_format=_NOT_GIVEN)
+        self._helper = (BetaMessageStream if beta else MessageStream)(raw, output_format=_NOT_GIVEN)
         self._events = (e for e in self._helper if e.type not in SYNTHESIZED)
 
     def __iter__(self) -> Iterator[Any]:
@@ -299,9 +328,9 @@ class HelperMessageStream(_Helped):
 class AsyncHelperMessageStream(_Helped):
     """The async twin of ``HelperMessageStream``."""
 
-    def __init__(self, raw: Any) -> None:
+    def __init__(self, raw: Any, *, beta: bool = False) -> None:
         super().__init__(raw)
-        self._helper = AsyncMessageStream(raw, output_format=_NOT_GIVEN)
+        self._helper = (BetaAsyncMessageStream if beta else AsyncMessageStream)(raw, output_format=_NOT_GIVEN)
 
     async def _run(self) -> AsyncIterator[Any]:
         async for event in self._helper:
@@ -315,29 +344,37 @@ class AsyncHelperMessageStream(_Helped):
         await self._helper.close()
 
 
-def follow(raw: Any) -> RawMessageStream | HelperMessageStream:
-    """The events of a raw ``messages.create(stream=True)`` stream and the Message they
-    make: folded by the SDK's function where it has one, else by its public helper."""
-    accumulate = sdk_accumulator()
-    return HelperMessageStream(raw) if accumulate is None else RawMessageStream(raw, accumulate)
+def follow(raw: Any, *, beta: bool = False) -> RawMessageStream | HelperMessageStream:
+    """The events of a raw ``messages.create(stream=True)`` stream (``beta``: of
+    ``beta.messages.create``) and the Message they make: folded by the SDK's function
+    where it has one, else by its public helper."""
+    accumulate = sdk_accumulator(beta=beta)
+    if accumulate is None:
+        return HelperMessageStream(raw, beta=beta)
+    return RawMessageStream(raw, accumulate, beta=beta)
 
 
-def afollow(raw: Any) -> AsyncRawMessageStream | AsyncHelperMessageStream:
-    accumulate = sdk_accumulator()
-    return AsyncHelperMessageStream(raw) if accumulate is None else AsyncRawMessageStream(raw, accumulate)
+def afollow(raw: Any, *, beta: bool = False) -> AsyncRawMessageStream | AsyncHelperMessageStream:
+    accumulate = sdk_accumulator(beta=beta)
+    if accumulate is None:
+        return AsyncHelperMessageStream(raw, beta=beta)
+    return AsyncRawMessageStream(raw, accumulate, beta=beta)
 
 
 _PROBE: Any = object()
 
 
 def open_stream(client: anthropic.Anthropic, request: dict[str, Any], *, accumulate: Any = _PROBE) -> Any:
-    """The not-yet-sent stream of ``request``, for ``StreamView.consume``."""
-    accumulate = sdk_accumulator() if accumulate is _PROBE else accumulate
+    """The not-yet-sent stream of ``request``, for ``StreamView.consume`` (through the
+    beta surface when the request uses a beta feature: see ``uses_beta``)."""
+    beta = uses_beta(request)
+    api = messages_api(client, request)
+    accumulate = sdk_accumulator(beta=beta) if accumulate is _PROBE else accumulate
     if accumulate is None:
-        return client.messages.stream(**stream_kwargs(client.messages.stream, request))
-    kwargs = stream_kwargs(client.messages.create, request)
+        return api.stream(**stream_kwargs(api.stream, request))
+    kwargs = stream_kwargs(api.create, request)
     kwargs.pop("stream", None)
-    return RawStreamRequest(lambda: client.messages.create(stream=True, **kwargs), accumulate, _NOT_GIVEN)
+    return RawStreamRequest(lambda: api.create(stream=True, **kwargs), accumulate, _NOT_GIVEN, beta)
 
 
 def without_helper(stream: Any, *, accumulate: Any = _PROBE) -> Any:

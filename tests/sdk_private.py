@@ -11,15 +11,16 @@ from contextlib import contextmanager
 
 import anthropic
 
-_MODULE = "anthropic.lib.streaming._messages"
+_MODULES = ("anthropic.lib.streaming._messages", "anthropic.lib.streaming._beta_messages")
 _RETRY_METHODS = ("_should_retry", "_calculate_retry_timeout")
 
 HIDE_IN_KERNEL = f"""
 import sys, types, anthropic, anthropic.lib.streaming
-_real = sys.modules[{_MODULE!r}]
-_stub = types.ModuleType(_real.__name__)
-_stub.__dict__.update({{k: v for k, v in vars(_real).items() if k != "accumulate_event"}})
-sys.modules[{_MODULE!r}] = _stub
+for _name in {_MODULES!r}:
+    _real = sys.modules[_name]
+    _stub = types.ModuleType(_real.__name__)
+    _stub.__dict__.update({{k: v for k, v in vars(_real).items() if k != "accumulate_event"}})
+    sys.modules[_name] = _stub
 for _cls in {{*anthropic.Anthropic.__mro__, *anthropic.AsyncAnthropic.__mro__}}:
     for _name in {_RETRY_METHODS!r}:
         if _name in vars(_cls):
@@ -29,11 +30,12 @@ for _cls in {{*anthropic.Anthropic.__mro__, *anthropic.AsyncAnthropic.__mro__}}:
 
 @contextmanager
 def hidden() -> Iterator[None]:
-    real = sys.modules[_MODULE]
-    stub = types.ModuleType(real.__name__)
-    stub.__dict__.update({k: v for k, v in vars(real).items() if k != "accumulate_event"})
+    real = {name: sys.modules[name] for name in _MODULES}
     removed: list[tuple[type, str, object]] = []
-    sys.modules[_MODULE] = stub
+    for name, module in real.items():
+        stub = types.ModuleType(module.__name__)
+        stub.__dict__.update({k: v for k, v in vars(module).items() if k != "accumulate_event"})
+        sys.modules[name] = stub
     try:
         for cls in {*anthropic.Anthropic.__mro__, *anthropic.AsyncAnthropic.__mro__}:
             for name in _RETRY_METHODS:
@@ -42,6 +44,6 @@ def hidden() -> Iterator[None]:
                     delattr(cls, name)
         yield
     finally:
-        sys.modules[_MODULE] = real
+        sys.modules.update(real)
         for cls, name, value in removed:
             setattr(cls, name, value)

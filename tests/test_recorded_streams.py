@@ -10,6 +10,7 @@ from typing import Any
 import anthropic
 import pytest
 
+import claude_nb
 from claude_nb import StreamView
 from claude_nb.replay import ReplayServer, Script
 from claude_nb.replay._script import Step
@@ -76,3 +77,52 @@ def test_read_from_the_sdk_over_http(path: Path, route: str, server: ReplayServe
     view = StreamView()
     final = view.consume(manager)
     _check(view, events(path), final)
+
+
+COMPACTION = next(p for p in STREAMS if "compaction" in p.name)
+MCP = next(p for p in STREAMS if "mcp_servers" in p.name)
+_EDITS = {"edits": [{"type": "compact_20260112", "trigger": {"type": "input_tokens", "value": 50_000}}]}
+
+
+@pytest.mark.sdk
+def test_a_beta_request_goes_through_the_beta_surface_and_round_trips(api: ReplayServer) -> None:
+    """Compaction asked for: the request goes out with its beta header, the compaction
+    block comes back whole in the bound Message, and sent back as it came the next turn
+    is accepted (the loopback refuses a compaction block without its summary)."""
+    _queue(api, COMPACTION)
+    first = claude_nb.stream("summarise our work", context_management=_EDITS, betas=["compact-2026-01-12"])
+    sent = api.requests[-1]
+    assert sent.body["context_management"] == _EDITS
+    assert "compact-2026-01-12" in sent.headers.get("anthropic-beta", "")
+    want = expected(events(COMPACTION)).message["content"]
+    compaction = next(b for b in first.content if b.type == "compaction")
+    assert compaction.content == next(b for b in want if b["type"] == "compaction")["content"]
+    history = [
+        {"role": "user", "content": "summarise our work"},
+        {"role": "assistant", "content": [b.model_dump(mode="json", exclude_none=True) for b in first.content]},
+        {"role": "user", "content": "go on"},
+    ]
+    second = claude_nb.stream(messages=history, context_management=_EDITS, betas=["compact-2026-01-12"])
+    assert second.stop_reason == "end_turn"
+    assert api.requests[-1].body["messages"][1]["content"][0]["type"] == "compaction"
+
+
+@pytest.mark.sdk
+def test_an_mcp_answer_keeps_the_calls_input(api: ReplayServer) -> None:
+    _queue(api, MCP)
+    servers = [{"type": "url", "url": "https://mcp.example.org/sse", "name": "deepwiki"}]
+    final = claude_nb.stream("what is pydantic-ai?", mcp_servers=servers, betas=["mcp-client-2025-11-20"])
+    calls = [b for b in final.content if b.type == "mcp_tool_use"]
+    assert calls and calls[0].input == expected(events(MCP)).tool_inputs[calls[0].id]
+    assert claude_nb.last_view().tool_calls[0]["input"] == calls[0].input  # type: ignore[union-attr]
+
+
+def test_the_loopback_refuses_beta_fields_without_their_header(server: ReplayServer) -> None:
+    client = _client(server)
+    with pytest.raises(anthropic.BadRequestError, match="context_management"):
+        client.messages.create(
+            model="claude-sonnet-4-5",
+            max_tokens=64,
+            messages=[{"role": "user", "content": "hi"}],
+            extra_body={"context_management": _EDITS},
+        )

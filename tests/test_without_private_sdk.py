@@ -17,6 +17,7 @@ import pytest
 import claude_nb
 from claude_nb import StreamView, _retry, _transport
 from claude_nb.replay import HttpError, ReplayServer, Script
+from claude_nb.replay._script import Step
 
 from .conftest import Kernel, kernel_env
 from .sdk_private import HIDE_IN_KERNEL, hidden
@@ -212,3 +213,17 @@ def test_in_a_kernel_every_feature_works_without_them(replay: ReplayServer, tmp_
         assert "demo mode" in answer.of_type("update_display_data")[-1]["content"]["data"]["text/plain"]
     finally:
         kernel.stop()
+
+
+def test_a_beta_answer_keeps_its_blocks(api: ReplayServer, capsys: pytest.CaptureFixture[str]) -> None:
+    """The beta route by public means too: ``BetaMessageStream`` folds the Message."""
+    from .recorded import STREAMS, events, expected
+
+    path = STREAMS / "pydantic-ai--compaction_usage_with_cache_streaming.sse"
+    api.queue(Script(steps=[Step("raw", data=path.read_bytes())]))
+    assert _transport.sdk_accumulator(beta=True) is None
+    edits = {"edits": [{"type": "compact_20260112"}]}
+    message = claude_nb.stream("go", context_management=edits, betas=["compact-2026-01-12"])
+    want = expected(events(path)).message
+    assert [b.model_dump(mode="json", exclude_none=True) for b in message.content] == want["content"]
+    _quiet(capsys)

@@ -239,3 +239,25 @@ def _check_dropped_thinking(messages: list[Any], thinking: bool) -> Rejection | 
             f"Please consult our documentation at {_THINKING_DOCS}"
         )
     return None
+
+
+_BETA_ONLY = ("context_management", "compaction", "mcp_servers", "fallbacks", "thread")
+
+
+def check_beta(headers: dict[str, str], body: dict[str, Any]) -> Rejection | None:
+    """Beta fields need a beta header (the GA route does not take them), and a
+    compaction block goes back with its summary, as it came."""
+    if not headers.get("anthropic-beta"):
+        for name in _BETA_ONLY:
+            if name in body:
+                return _bad(f"{name}: Extra inputs are not permitted")
+    for i, message in enumerate(body.get("messages") or []):
+        if not isinstance(message, dict):
+            continue
+        for j, block in enumerate(_blocks(message)):
+            summary = block.get("content") is not None or block.get("encrypted_content")
+            if block.get("type") == "compaction" and not summary:
+                return _bad(f"messages.{i}.content.{j}.compaction.content: Field required")
+            if block.get("type") == "mcp_tool_use" and not headers.get("anthropic-beta"):
+                return _bad(f"messages.{i}.content.{j}: `mcp_tool_use` blocks need the MCP connector beta")
+    return None

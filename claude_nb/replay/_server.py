@@ -30,7 +30,7 @@ from ._content import check_content, input_tokens
 from ._limits import Limits
 from ._models import model_info, model_list
 from ._prompt_cache import PromptCache
-from ._rules import Rejection, check_body, check_headers
+from ._rules import Rejection, check_beta, check_body, check_headers
 from ._scenarios import pick_scenario
 from ._script import Script, Step, fold_steps
 from ._versions import check_version
@@ -97,6 +97,7 @@ class _Handler(BaseHTTPRequestHandler):
         owner, body = self.server.owner, recorded.body
         rejection = (
             check_headers(recorded.headers)
+            or check_beta(recorded.headers, body)
             or check_version(recorded.headers, body)
             or check_content(body)  # the schema is checked before the conversation's rules
             or check_body(body, owner.issued)
@@ -169,6 +170,7 @@ class _Handler(BaseHTTPRequestHandler):
         body = {**recorded.body, "max_tokens": 10**9}  # it takes no max_tokens
         rejection = (
             check_headers(recorded.headers)
+            or check_beta(recorded.headers, body)
             or check_version(recorded.headers, body)
             or check_body(body, self.server.owner.issued)
             or check_content(body)
