@@ -11,9 +11,10 @@ from . import _budget, _demo, _models, _offline
 from ._client import get_async_client, get_client
 from ._config import Claude
 from ._reducer import FORMAT, NOTE
-from ._request import build_params, with_display
+from ._request import build_params
 from ._resume import AsyncResumingStream, ResumingStream
 from ._schema import with_format
+from ._thinking import fitted, with_display, without_default
 from ._tool_loop import AsyncToolLoop, ToolLoop
 from ._tools import Toolbox, server_tools
 from ._view import StreamView
@@ -109,11 +110,15 @@ async def astream(
         if settings.demo
         else get_client(base_url=settings.base_url, timeouts=timeouts, max_retries=0)
     )
-    # Counting a large request is a blocking round trip (up to 15 s): off the loop, so
-    # the kernel's other coroutines (a view being reloaded, a second answer) go on.
+    # The model's entry and a large request's count are blocking round trips (up to
+    # seconds): off the loop, so the kernel's other coroutines (a view being reloaded,
+    # a second answer) go on.
+    request, retiring = await asyncio.to_thread(fit_to_model, sync, settings, request, offline=settings.demo)
     size = await asyncio.to_thread(_budget.check, sync, request, settings.budget_tokens, sized)
     view = new_view(settings, request["model"])
     shown_as_json(view, request)
+    if retiring:
+        view.feed({"type": NOTE, "text": retiring})
     if settings.demo:
         view.feed({"type": NOTE, "text": _demo.NOTE})
     if size:
@@ -238,16 +243,31 @@ def prepare(
         client = _offline.client(timeouts=timeouts)
     else:
         client = get_client(base_url=settings.base_url, timeouts=timeouts, max_retries=0)
-    if offline is None:
-        _models.refuse_unsupported(client, request)
+    request, retiring = fit_to_model(client, settings, request, offline=offline is not None)
     size = _budget.check(client, request, settings.budget_tokens, sized)
     view = new_view(settings, request["model"])
     shown_as_json(view, request)
+    if retiring:
+        view.feed({"type": NOTE, "text": retiring})
     if offline is not None:
         view.feed({"type": NOTE, "text": offline})
     if size:
         view.feed({"type": NOTE, "text": size})
     return view, _pending(wrap(client) if wrap else client, settings, request)
+
+
+def fit_to_model(
+    client: Any, settings: Claude, request: dict[str, Any], *, offline: bool
+) -> tuple[dict[str, Any], str]:
+    """The request made to fit its model's Models API entry (thinking types, options it
+    lacks: refused here with one line, before anything is sent), and the footer's word
+    on the model's retirement. Recorded answers have no entry: nothing is forced on."""
+    if offline:
+        return without_default(request), ""
+    found = _models.entry(client, str(request["model"]), timeout=min(3.0, settings.read_timeout))
+    request = fitted(request, found.thinking_types if found is not None else None)
+    _models.refuse_unsupported(client, request)
+    return request, _models.retirement_note(found)
 
 
 def shown_as_json(view: StreamView, request: dict[str, Any]) -> None:

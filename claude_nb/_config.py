@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import typing
 
-from traitlets import Bool, Float, Int, Unicode, default, observe
+from traitlets import Bool, Float, Int, Unicode, Union, default, observe
 from traitlets.config import Configurable
 
 from ._context import DEFAULT_CONTEXT_CHARS, DEFAULT_FILE_CHARS
@@ -31,13 +31,17 @@ class Claude(Configurable):
     model = Unicode(help="Model used when -m is not given (default: the newest Sonnet the SDK names).").tag(config=True)
     max_tokens = Int(4096, help="max_tokens when --max-tokens is not given.").tag(config=True)
     system = Unicode("", help="System prompt used when -s is not given.").tag(config=True)
-    thinking = Unicode("", help="Extended thinking: '' (off), 'adaptive', or a budget in tokens (>= 1024).").tag(
-        config=True
-    )
+    thinking = Union(
+        [Bool(), Int(), Unicode()],
+        default_value="adaptive",
+        help="Thinking: 'adaptive' (default: adaptive thinking, with its text, wherever the Models API says "
+        "the model takes it), a budget in tokens (>= 1024) for 'enabled', or off (False or 'off': "
+        "'disabled' where the model takes it, else 'between_tools').",
+    ).tag(config=True)
     thinking_display = Unicode(
         "summarized",
-        help="What thinking shows: 'summarized' (its text) or 'omitted' (only a signature; newer models' "
-        "default, which leaves the pane empty). Sent whenever thinking is on.",
+        help="What thinking shows: 'summarized' (its text) or 'omitted' (only a signature, faster; newer "
+        "models' own default, which would leave the pane empty). Sent whenever thinking is on.",
     ).tag(config=True)
     temperature = Float(
         None,

@@ -24,6 +24,7 @@ from ._loop import error_report, insert_code, print_models, with_error
 from ._request import build_params
 from ._schema import parse, schema_named, with_format
 from ._tapes import Tapes
+from ._thinking import describe_thinking, thinking_option
 from ._tools import lookup_functions
 
 
@@ -50,7 +51,13 @@ class ClaudeMagics(Magics):
     @argument("-s", "--system", help="System prompt (default: Claude.system).")
     @argument(
         "--thinking",
-        help="Extended thinking: a budget in tokens (>= 1024) or 'adaptive' (default: Claude.thinking).",
+        help="Thinking: 'adaptive', a budget in tokens (>= 1024) or 'off' (default: Claude.thinking, adaptive "
+        "where the model takes it).",
+    )
+    @argument(
+        "--no-thinking",
+        action="store_true",
+        help="No up-front thinking: 'disabled' where the model takes it, else 'between_tools'.",
     )
     @argument(
         "--thinking-display",
@@ -147,7 +154,7 @@ class ClaudeMagics(Magics):
             model=args.model,
             max_tokens=args.max_tokens,
             system=args.system,
-            thinking=args.thinking,
+            thinking=thinking_option(args.thinking, args.no_thinking),
             thinking_display=args.thinking_display,
             temperature=args.temperature,
             effort=_unquote(args.effort),
@@ -285,7 +292,7 @@ class ClaudeMagics(Magics):
             ("model", s.model),
             ("max_tokens", s.max_tokens),
             ("system", s.system or "(none)"),
-            ("thinking", f"{s.thinking} (display: {s.thinking_display})" if s.thinking else "off"),
+            ("thinking", describe_thinking(s.thinking, s.thinking_display)),
             (
                 "temperature",
                 "unset" if s.temperature is None else f"{s.temperature} (not sent: API 2026-10-21 refuses it)",

@@ -31,11 +31,14 @@ def prepare_call(template: Template, rows: Any, schema: Any, options: dict[str, 
     """Everything ``map`` knows before it sends anything (and all a checkpoint needs)."""
     from ._api import current_settings
     from ._request import build_params, without_sampling
+    from ._thinking import without_default
 
     settings = current_settings()
     table = read_rows(rows)
     make = prompt_maker(template, table)
-    request = build_params(settings, [], extra=params, **options)
+    # Rows keep the model's own thinking default (no text asked for on every row);
+    # thinking asked for explicitly is sent as asked.
+    request = without_default(build_params(settings, [], extra=params, **options))
     request, note = without_sampling(request)
     request.pop("messages", None)
     fields = None

@@ -1,25 +1,27 @@
 """The Models API at hand: ``%claude models`` lists what the endpoint offers, and an
 option the chosen model does not support is refused before anything is sent.
 
-Each model's entry (context window, most output, what it supports) comes from the
-API itself, never from a table kept here. It is looked up only when a request asks
-for something a model may lack (thinking, effort, a schema), once per endpoint and
-model in a kernel, with a short timeout; a model the API does not list, or an
-endpoint without the Models API (a gateway, a proxy), is sent as asked.
+Each model's entry (context window, most output, what it supports, which thinking
+types it takes, when it retires) comes from the API itself, never from a table kept
+here. It is looked up once per endpoint and model in a kernel, with a short timeout;
+a model the API does not list, or an endpoint without the Models API (a gateway, a
+proxy), is sent as asked.
 """
 
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ._errors import ClaudeError
+from ._plain import path_of
 
 _TIMEOUT = 3.0
-_cache: dict[tuple[str, str], dict[str, bool] | None] = {}
+_cache: dict[tuple[str, str], Model | None] = {}
 _lock = threading.Lock()
 FEATURES = {"thinking": "thinking", "effort": "effort", "structured_outputs": "a schema (structured outputs)"}
+THINKING_TYPES = ("adaptive", "enabled", "disabled", "between_tools")
 
 
 @dataclass(frozen=True)
@@ -30,37 +32,55 @@ class Model:
     context: int | None
     max_output: int | None
     supports: dict[str, bool]
+    thinking_types: dict[str, bool] = field(default_factory=dict)
+    """Which ``thinking.type`` values the model takes (``capabilities.thinking.types``);
+    a type the entry does not mention is missing here, and is sent as asked."""
+    lifecycle: str = ""
+    deprecated_at: str = ""
+    retires_at: str = ""
+
+
+def _supported(entry: Any) -> bool | None:
+    supported = path_of(entry, "supported")
+    return supported if isinstance(supported, bool) else None
 
 
 def _supports(info: Any) -> dict[str, bool]:
-    caps = getattr(info, "capabilities", None)
-    if caps is None and getattr(info, "model_extra", None):
-        caps = info.model_extra.get("capabilities")
+    caps = path_of(info, "capabilities")
     out = {}
     for feature in FEATURES:
-        entry = caps.get(feature) if isinstance(caps, dict) else getattr(caps, feature, None)
-        supported = entry.get("supported") if isinstance(entry, dict) else getattr(entry, "supported", None)
-        if isinstance(supported, bool):
+        supported = _supported(path_of(caps, feature))
+        if supported is not None:
             out[feature] = supported
     return out
 
 
-def _field(info: Any, name: str) -> Any:
-    value = getattr(info, name, None)
-    if value is None and getattr(info, "model_extra", None):
-        value = info.model_extra.get(name)
-    return value
+def _thinking_types(info: Any) -> dict[str, bool]:
+    types = path_of(info, "capabilities", "thinking", "types")
+    out = {}
+    for kind in THINKING_TYPES:
+        supported = _supported(path_of(types, kind))
+        if supported is not None:
+            out[kind] = supported
+    return out
+
+
+def _date(value: Any) -> str:
+    return value.isoformat()[:10] if hasattr(value, "isoformat") else str(value or "")[:10]
 
 
 def _model(info: Any) -> Model:
-    created = _field(info, "created_at")
     return Model(
         id=str(info.id),
-        name=str(_field(info, "display_name") or info.id),
-        created=created.isoformat()[:10] if hasattr(created, "isoformat") else str(created or "")[:10],
-        context=_field(info, "max_input_tokens"),
-        max_output=_field(info, "max_tokens"),
+        name=str(path_of(info, "display_name") or info.id),
+        created=_date(path_of(info, "created_at")),
+        context=path_of(info, "max_input_tokens"),
+        max_output=path_of(info, "max_tokens"),
         supports=_supports(info),
+        thinking_types=_thinking_types(info),
+        lifecycle=str(path_of(info, "lifecycle") or ""),
+        deprecated_at=_date(path_of(info, "deprecated_at")),
+        retires_at=_date(path_of(info, "retires_at")),
     )
 
 
@@ -78,9 +98,28 @@ def table(models: list[Model]) -> str:
     def number(value: int | None) -> str:
         return f"{value:,}" if value else "?"
 
-    header = ("id", "name", "released", "context", "max output", "thinking", "effort", "schema")
+    def thinking(model: Model) -> str:
+        taken = [kind for kind in THINKING_TYPES if model.thinking_types.get(kind)]
+        return ",".join(taken) if taken else mark(model, "thinking")
+
+    def lifecycle(model: Model) -> str:
+        if model.retires_at:
+            return f"{model.lifecycle or 'active'}, retires {model.retires_at}"
+        return model.lifecycle or "?"
+
+    header = ("id", "name", "released", "context", "max output", "thinking", "effort", "schema", "lifecycle")
     rows = [
-        (m.id, m.name, m.created, number(m.context), number(m.max_output), *(mark(m, f) for f in FEATURES))
+        (
+            m.id,
+            m.name,
+            m.created,
+            number(m.context),
+            number(m.max_output),
+            thinking(m),
+            mark(m, "effort"),
+            mark(m, "structured_outputs"),
+            lifecycle(m),
+        )
         for m in models
     ]
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
@@ -91,10 +130,7 @@ def table(models: list[Model]) -> str:
 
 def _asked(request: dict[str, Any]) -> list[str]:
     config = request.get("output_config") or {}
-    thinking = request.get("thinking") or {}
     asked = []
-    if isinstance(thinking, dict) and thinking.get("type") in ("enabled", "adaptive"):
-        asked.append("thinking")
     if isinstance(config, dict) and config.get("effort"):
         asked.append("effort")
     if isinstance(config, dict) and config.get("format"):
@@ -102,20 +138,26 @@ def _asked(request: dict[str, Any]) -> list[str]:
     return asked
 
 
-def supports(client: Any, model: str) -> dict[str, bool] | None:
-    """What the Models API says ``model`` supports, or None when it cannot say."""
+def entry(client: Any, model: str, *, timeout: float = _TIMEOUT) -> Model | None:
+    """The Models API's entry for ``model``, or None when it cannot say."""
     key = (str(getattr(client, "base_url", "")), model)
     with _lock:
         if key in _cache:
             return _cache[key]
     try:
-        info = client.with_options(timeout=_TIMEOUT, max_retries=0).models.retrieve(model)
-        found: dict[str, bool] | None = _supports(info) or None
+        info = client.with_options(timeout=timeout, max_retries=0).models.retrieve(model)
+        found: Model | None = _model(info)
     except Exception:  # not listed, no Models API here, offline: send as asked
         found = None
     with _lock:
         _cache[key] = found
     return found
+
+
+def supports(client: Any, model: str) -> dict[str, bool] | None:
+    """What the Models API says ``model`` supports, or None when it cannot say."""
+    found = entry(client, model)
+    return (found.supports or None) if found is not None else None
 
 
 def refuse_unsupported(client: Any, request: dict[str, Any]) -> None:
@@ -132,3 +174,11 @@ def refuse_unsupported(client: Any, request: dict[str, Any]) -> None:
             f"{request['model']} does not support {' or '.join(lacking)} (the Models API says so): "
             "leave the option out or pick another model (%claude models lists them)"
         )
+
+
+def retirement_note(found: Model | None) -> str:
+    """The footer's word on a deprecated model ("" for an active or unknown one)."""
+    if found is None or found.lifecycle != "deprecated":
+        return ""
+    when = f"retires on {found.retires_at}" if found.retires_at else "is deprecated"
+    return f"{found.id} {when} (the Models API says so; %claude models lists the others)"

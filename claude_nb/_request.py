@@ -6,61 +6,10 @@ from typing import Any
 
 from ._config import Claude
 from ._errors import ClaudeError
+from ._thinking import default_thinking, thinking_param, with_display
 
-MIN_THINKING_BUDGET = 1024
 EFFORTS = ("low", "medium", "high", "xhigh", "max")
 """The effort levels the API takes in ``output_config.effort``."""
-_KNOWN_DISPLAYS = ("summarized", "omitted")
-
-
-def thinking_displays() -> tuple[str, ...]:
-    """The display modes the installed SDK names for thinking, and the two the API
-    documents; newer SDKs may add modes, which then become valid here too."""
-    import typing
-
-    names = list(_KNOWN_DISPLAYS)
-    try:
-        from anthropic.types import ThinkingConfigEnabledParam
-
-        hint = typing.get_type_hints(ThinkingConfigEnabledParam).get("display")
-    except Exception:  # an SDK without the field or the type
-        hint = None
-    stack = [hint]
-    while stack:
-        arg = stack.pop()
-        if isinstance(arg, str) and arg not in names:
-            names.append(arg)
-        else:
-            stack.extend(typing.get_args(arg))
-    return tuple(names)
-
-
-def with_display(think: dict[str, Any] | None, display: str | None) -> dict[str, Any] | None:
-    """Ask for thinking text explicitly: newer models omit it unless asked, which
-    would leave the thinking pane empty."""
-    if think is None or not display or "display" in think:
-        return think
-    allowed = thinking_displays()
-    if display not in allowed:
-        raise ClaudeError(f"--thinking-display takes one of {', '.join(allowed)}, not {display!r}")
-    return {**think, "display": display}
-
-
-def thinking_param(value: str | int | None) -> dict[str, Any] | None:
-    """``"adaptive"`` → adaptive thinking; an int ≥ 1024 → an enabled budget; off otherwise."""
-    if value is None or value == "" or str(value).lower() in ("off", "0", "none", "disabled"):
-        return None
-    if str(value).lower() == "adaptive":
-        return {"type": "adaptive"}
-    try:
-        budget = int(value)
-    except (TypeError, ValueError):
-        raise ClaudeError(
-            f"--thinking takes a budget in tokens (>= {MIN_THINKING_BUDGET}) or 'adaptive', not {value!r}"
-        ) from None
-    if budget < MIN_THINKING_BUDGET:
-        raise ClaudeError(f"--thinking budget must be at least {MIN_THINKING_BUDGET} tokens (got {budget})")
-    return {"type": "enabled", "budget_tokens": budget}
 
 
 def build_params(
@@ -70,7 +19,7 @@ def build_params(
     model: str | None = None,
     max_tokens: int | None = None,
     system: str | None = None,
-    thinking: str | int | None = None,
+    thinking: str | int | bool | None = None,
     thinking_display: str | None = None,
     temperature: float | None = None,
     effort: str | None = None,
@@ -86,10 +35,12 @@ def build_params(
         "model": model or settings.model,
         "messages": messages,
     }
-    think = with_display(
-        thinking_param(thinking if thinking is not None else settings.thinking),
-        thinking_display if thinking_display is not None else settings.thinking_display,
-    )
+    display = thinking_display if thinking_display is not None else settings.thinking_display
+    if thinking is None and settings.thinking == "adaptive":
+        # The default: adaptive thinking with its text, where the model takes it (_thinking).
+        think: dict[str, Any] | None = default_thinking(display)
+    else:
+        think = with_display(thinking_param(thinking if thinking is not None else settings.thinking), display)
     tokens = max_tokens if max_tokens is not None else settings.max_tokens
     if think is not None and think["type"] == "enabled":
         budget = think["budget_tokens"]

@@ -326,9 +326,12 @@ def test_claude_models_lists_the_apis_models_and_unsupported_options_are_refused
     lines = run.stdout.splitlines()
     assert lines[0].split()[:4] == ["id", "name", "released", "context"]
     ids = [line.split()[0] for line in lines[1:]]
-    assert ids == ["claude-sonnet-5-5", "claude-opus-5", "claude-haiku-4-5"]  # newest first
+    assert ids[:2] == ["claude-fable-5-2", "claude-sonnet-5-5"] and ids[-1] == "claude-haiku-4-5"  # newest first
     haiku = next(line for line in lines if line.startswith("claude-haiku-4-5"))
-    assert "200,000" in haiku and "64,000" in haiku and haiku.split()[-3:] == ["yes", "no", "yes"]
+    assert "200,000" in haiku and "64,000" in haiku
+    assert haiku.split()[-4:] == ["enabled,disabled", "no", "yes", "active"]  # thinking types, effort, schema
+    retiring = next(line for line in lines if line.startswith("claude-opus-4-5"))
+    assert retiring.endswith("deprecated, retires 2027-01-22")
     # An option the model's entry says it lacks is refused before anything is sent.
     sent = len(replay.requests)
     refused = kernel.run("%%claude --new -m claude-haiku-4-5 --effort low\nreplay:echo hi")

@@ -117,8 +117,12 @@ def test_missing_key_and_version_headers(server: ReplayServer) -> None:
 
 def test_answers_only_what_the_request_allows(server: ReplayServer) -> None:
     ask = [{"role": "user", "content": "replay:tools go"}]
-    plain = _send(server, ask)
+    plain = _send(server, ask, model="claude-haiku-4-5")
     assert [b.type for b in plain.content] == ["text"] and plain.stop_reason == "end_turn"
+    # Today's models think when thinking is left out, and show none of it.
+    quiet = _send(server, ask)
+    assert [b.type for b in quiet.content] == ["thinking", "text"]
+    assert quiet.content[0].thinking == "" and quiet.content[0].signature  # type: ignore[union-attr]
     full = _send(server, ask, tools=[TOOL], thinking={**THINK, "display": "summarized"})
     assert [b.type for b in full.content] == ["thinking", "text", "tool_use"] and full.stop_reason == "tool_use"
     assert full.content[0].thinking == "I need the weather tool."  # type: ignore[union-attr]

@@ -11,13 +11,17 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ._models import thinking_refusal
+
 _THINKING_DOCS = "https://docs.claude.com/en/docs/build-with-claude/extended-thinking"
 _SECRET = b"claude-nb-loopback"
 MIN_THINKING_BUDGET = 1024
+_THINKING_TYPES = ("enabled", "adaptive", "disabled", "between_tools")
 
 
 @dataclass(frozen=True)
@@ -37,9 +41,18 @@ def _bad(message: str) -> Rejection:
     return Rejection(400, "invalid_request_error", message)
 
 
+def thinks_by_default(model: str) -> bool:
+    """Today's models (the 5 family, Fable, Mythos) think when ``thinking`` is left out."""
+    match = re.search(r"claude-(?:opus|sonnet|haiku)-(\d+)", model)
+    return bool(match and int(match.group(1)) >= 5) or any(name in model for name in ("fable", "mythos"))
+
+
 def thinking_enabled(body: dict[str, Any]) -> bool:
+    """Whether the answer may hold thinking: asked for, or the model's own default."""
     thinking = body.get("thinking")
-    return isinstance(thinking, dict) and thinking.get("type") in ("enabled", "adaptive")
+    if thinking is None:
+        return thinks_by_default(str(body.get("model", "")))
+    return isinstance(thinking, dict) and thinking.get("type") in ("enabled", "adaptive", "between_tools")
 
 
 def _blocks(message: dict[str, Any]) -> list[dict[str, Any]]:
@@ -92,12 +105,20 @@ def _check_thinking_param(body: dict[str, Any]) -> Rejection | None:
     thinking = body.get("thinking")
     if thinking is None:
         return None
-    if not isinstance(thinking, dict) or thinking.get("type") not in ("enabled", "adaptive", "disabled"):
-        return _bad("thinking: Input tag does not match any of the expected tags: 'enabled', 'disabled', 'adaptive'")
+    if not isinstance(thinking, dict) or thinking.get("type") not in _THINKING_TYPES:
+        return _bad(
+            "thinking: Input tag does not match any of the expected tags: "
+            "'enabled', 'disabled', 'adaptive', 'between_tools'"
+        )
     kind = thinking["type"]
     display = thinking.get("display")
-    if display is not None and display not in ("summarized", "omitted"):
+    if display is not None and (kind not in ("enabled", "adaptive") or display not in ("summarized", "omitted")):
+        if kind not in ("enabled", "adaptive"):
+            return _bad(f"thinking.{kind}.display: Extra inputs are not permitted")
         return _bad(f"thinking.{kind}.display: Input should be 'summarized' or 'omitted'")
+    refused = thinking_refusal(body)
+    if refused:
+        return _bad(refused)
     if kind == "enabled":
         budget = thinking.get("budget_tokens")
         if not isinstance(budget, int):
@@ -111,7 +132,7 @@ def _check_thinking_param(body: dict[str, Any]) -> Rejection | None:
                 "`max_tokens` must be greater than `thinking.budget_tokens`. "
                 f"Please consult our documentation at {_THINKING_DOCS}#max-tokens-and-context-window-size"
             )
-    if kind != "disabled" and body.get("temperature") not in (None, 1, 1.0):
+    if kind in ("enabled", "adaptive") and body.get("temperature") not in (None, 1, 1.0):
         return _bad("`temperature` may only be set to 1 when thinking is enabled or in adaptive mode.")
     return None
 
@@ -121,6 +142,7 @@ def _check_messages(body: dict[str, Any], issued: Mapping[str, str]) -> Rejectio
     if not isinstance(messages, list) or not messages:
         return _bad("messages: at least one message is required")
     thinking = thinking_enabled(body)
+    budgeted = isinstance(body.get("thinking"), dict) and body["thinking"].get("type") == "enabled"
     last = len(messages) - 1
     for i, message in enumerate(messages):
         role = message.get("role") if isinstance(message, dict) else None
@@ -144,7 +166,7 @@ def _check_messages(body: dict[str, Any], issued: Mapping[str, str]) -> Rejectio
         )
         if problem is not None:
             return problem
-    return _check_dropped_thinking(messages, thinking)
+    return _check_dropped_thinking(messages, budgeted)
 
 
 def _check_assistant(
@@ -217,8 +239,9 @@ def _check_tool_results(i: int, blocks: list[dict[str, Any]], messages: list[Any
 
 
 def _check_dropped_thinking(messages: list[Any], thinking: bool) -> Rejection | None:
-    """With thinking on, the assistant turn a tool loop continues from must keep its
-    thinking: the API checks the last assistant message followed by tool results."""
+    """With a thinking budget, the assistant turn a tool loop continues from must keep
+    its thinking: the API checks the last assistant message followed by tool results.
+    (Adaptive thinking may skip a turn's thinking, so it cannot be required there.)"""
     if not thinking:
         return None
     for i in range(len(messages) - 2, -1, -1):
