@@ -93,11 +93,14 @@ class FrameBuilder:
         clean = self.renderer.sanitizer.clean
         # Tool table, sources and unknown blocks change only when a block closes or a
         # citation arrives: rebuild (and sanitize) them then, not on every frame.
-        signature = (len(state.blocks), sum(b.closed for b in state.blocks), len(state.citations), state.tools_version)
+        # What the model says between tool calls streams into the table, so its length counts too.
+        narration = sum(len(p) for b in _tool_table.narration_blocks(state) for p in b.pieces)
+        closed = sum(b.closed for b in state.blocks)
+        signature = (len(state.blocks), closed, len(state.citations), state.tools_version, narration)
         if signature != self._blocks_signature:
             self._blocks_signature = signature
             self._block_pieces = {
-                "tools": clean(_tool_table.tools_html(state)),
+                "tools": clean(_tool_table.tools_html(state, self.renderer.render)),
                 "rd": _pieces.redacted_html(state),
                 "extra": clean(_pieces.extra_html(state)),
             }

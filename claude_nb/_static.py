@@ -11,9 +11,10 @@ from importlib.resources import files
 from typing import Any
 
 from . import _fallback, _pieces, _tool_table
+from ._markdown import MarkdownRenderer
 from ._math import tex_for_typesetters
-from ._reducer import StreamState, as_plain
-from ._safety import Sanitizer
+from ._reducer import Block, StreamState, as_plain
+from ._state import TOOL_BLOCKS
 
 _BACKTICKS = re.compile(r"`+")
 # The static bundle's own mime type, for claude_nb's JupyterLab/Notebook 7 extension:
@@ -25,11 +26,12 @@ CSS = files("claude_nb").joinpath("_frontend/view.css").read_text(encoding="utf-
 
 
 def snapshot_html(
-    state: StreamState, answer_html: str, thinking_html: str, sanitizer: Sanitizer, now: float, *, key: str = ""
+    state: StreamState, answer_html: str, thinking_html: str, renderer: MarkdownRenderer, now: float, *, key: str = ""
 ) -> str:
-    """``answer_html`` and ``thinking_html`` come from the renderer, already sanitized;
+    """``answer_html`` and ``thinking_html`` come from ``renderer``, already sanitized;
     everything else is built here and sanitized here (cleaning a long answer twice
     would cost more than the rest of the snapshot)."""
+    sanitizer = renderer.sanitizer
     # Formulas as TeX for the reader's MathJax: a sanitizer (an untrusted notebook's)
     # keeps that and drops MathML (see tex_for_typesetters).
     answer_html, thinking_html = tex_for_typesetters(answer_html), tex_for_typesetters(thinking_html)
@@ -42,9 +44,8 @@ def snapshot_html(
             f'<div class="cnb-thinking-body">{thinking_html}{redacted}</div></details>'
         )
     parts.append(f'<div class="cnb-answer">{answer_html}</div>')
-    parts.append(
-        sanitizer.clean(_pieces.extra_html(state) + _tool_table.tools_html(state) + _pieces.footer_html(state, now))
-    )
+    tools = _tool_table.tools_html(state, renderer.render)
+    parts.append(sanitizer.clean(_pieces.extra_html(state) + tools + _pieces.footer_html(state, now)))
     body = "".join(parts)
     # The classes keep MathJax (which Jupyter runs on HTML outputs) from scanning the
     # answer and reading a price as a formula; only the formulas' own spans ask for it.
@@ -78,10 +79,22 @@ def snapshot_markdown(state: StreamState, now: float, *, allow_remote_images: bo
     elif state.hidden_thinking_count:
         out.append(f"> **Thinking** — {_fallback.text(_pieces.HIDDEN_THINKING)}\n")
     out.append(_fallback.markdown(state.text, allow_remote_images=allow_remote_images))
-    for call in state.tool_calls:
-        out.append(f"\n*Tool call* {_code_span(call['name'])} ({_fallback.text(call['id'])})")
+    for block in _calls_and_narration(state):
+        if block.type == "thinking":
+            words = block.content.strip()
+            said = _fallback.text(words) if words else _fallback.text(_tool_table.HIDDEN_NARRATION)
+            out.append(f"\n> *{said}*")
+        else:
+            call_id, name = str(block.data.get("id", "")), str(block.data.get("name", ""))
+            out.append(f"\n*Tool call* {_code_span(name)} ({_fallback.text(call_id)})")
     out.append(f"\n\n---\n*{_fallback.text(_pieces.footer_text(state, now))}*")
     return "\n".join(out)
+
+
+def _calls_and_narration(state: StreamState) -> list[Block]:
+    """Finished tool calls and what the model said between them, in order."""
+    narration = {id(b) for b in _tool_table.narration_blocks(state)}
+    return [b for b in state.blocks if (b.type in TOOL_BLOCKS and b.closed) or id(b) in narration]
 
 
 def _code_span(value: str) -> str:
@@ -95,7 +108,10 @@ def _code_span(value: str) -> str:
 def snapshot_text(state: StreamState, now: float) -> str:
     """The answer exactly as written (no frontend renders text/plain as HTML)."""
     out = [state.text]
-    for call in state.tool_calls:
-        out.append(f"[tool call {call['name']} {call['id']}]")
+    for block in _calls_and_narration(state):
+        if block.type == "thinking":
+            out.append(f"[{block.content.strip() or _tool_table.HIDDEN_NARRATION}]")
+        else:
+            out.append(f"[tool call {block.data.get('name', '')} {block.data.get('id', '')}]")
     out.append(f"— {_pieces.footer_text(state, now)}")
     return "\n".join(part for part in out if part)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import html
 import json
+from collections.abc import Callable
 from typing import Any
 
 from ._reducer import Block, StreamState
@@ -112,23 +113,55 @@ def _status_of(block: Block, result: Block | None) -> tuple[str, str, str]:
     return "called", ("server" if block.type == "server_tool_use" else "called"), ""
 
 
-def tools_html(state: StreamState) -> str:
-    calls = [b for b in state.blocks if b.type in _TOOL_BLOCKS]
-    if not calls:
+HIDDEN_NARRATION = "thinking, hidden by the API (display: omitted)"
+
+
+def narration_blocks(state: StreamState) -> list[Block]:
+    """Thinking that came after a tool call: on today's models the model's own words
+    between calls arrive there, so the table shows them in order with the calls."""
+    first = next((i for i, b in enumerate(state.blocks) if b.type in _TOOL_BLOCKS), None)
+    if first is None:
+        return []
+    return [b for b in state.blocks[first + 1 :] if b.type == "thinking"]
+
+
+def _narration_row(block: Block, render: Callable[[str], str] | None) -> str:
+    words = block.content
+    if words.strip():
+        body = render(words) if render is not None else f"<p>{html.escape(words)}</p>"
+    elif block.closed:
+        body = f'<p class="cnb-hidden-thinking"><small>{html.escape(HIDDEN_NARRATION)}</small></p>'
+    else:
+        body = "<p><small>thinking…</small></p>"
+    return f'<tr class="cnb-narration"><td colspan="3">{body}</td></tr>'
+
+
+def _call_row(block: Block, results: dict[Any, Block]) -> str:
+    call_id = str(block.data.get("id", ""))
+    status, label, result = _status_of(block, results.get(call_id))
+    where = " <small>server</small>" if block.type != "tool_use" else ""
+    shown = _pretty(block.input) if block.closed else _partial_input(block)
+    return (
+        f'<tr data-tool-id="{html.escape(call_id)}" class="cnb-tool-{status}">'
+        f"<td><code>{html.escape(str(block.data.get('name', '')))}</code>{where}<br>"
+        f"<small>{html.escape(label)}</small></td>"
+        f"<td><pre>{shown}</pre></td><td>{result}</td></tr>"
+    )
+
+
+def tools_html(state: StreamState, render: Callable[[str], str] | None = None) -> str:
+    """The table: each call, and what the model said between calls, in order.
+    ``render``: markdown to sanitized HTML for the words (escaped text without it)."""
+    first = next((i for i, b in enumerate(state.blocks) if b.type in _TOOL_BLOCKS), None)
+    if first is None:
         return ""
     results = {b.data.get("tool_use_id"): b for b in state.blocks if b.type.endswith("_tool_result")}
     rows = []
-    for block in calls:
-        call_id = str(block.data.get("id", ""))
-        status, label, result = _status_of(block, results.get(call_id))
-        where = " <small>server</small>" if block.type != "tool_use" else ""
-        shown = _pretty(block.input) if block.closed else _partial_input(block)
-        rows.append(
-            f'<tr data-tool-id="{html.escape(call_id)}" class="cnb-tool-{status}">'
-            f"<td><code>{html.escape(str(block.data.get('name', '')))}</code>{where}<br>"
-            f"<small>{html.escape(label)}</small></td>"
-            f"<td><pre>{shown}</pre></td><td>{result}</td></tr>"
-        )
+    for block in state.blocks[first:]:
+        if block.type in _TOOL_BLOCKS:
+            rows.append(_call_row(block, results))
+        elif block.type == "thinking":
+            rows.append(_narration_row(block, render))
     return (
         '<table class="cnb-tools"><thead><tr><th>tool</th><th>input</th><th>result</th></tr></thead>'
         f"<tbody>{''.join(rows)}</tbody></table>"

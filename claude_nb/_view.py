@@ -141,7 +141,7 @@ class StreamView(anywidget.AnyWidget):
             else:
                 answer = self._renderer.render(answer_source(self._state))
                 thinking = self._renderer.render(self._state.thinking)
-            return snapshot_html(self._state, answer, thinking, self._renderer.sanitizer, now, key=key)
+            return snapshot_html(self._state, answer, thinking, self._renderer, now, key=key)
 
     def to_markdown(self) -> str:
         with self._lock:

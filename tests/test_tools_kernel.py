@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
+from claude_nb._tool_table import HIDDEN_NARRATION
 from claude_nb.replay import ReplayServer
+from claude_nb.replay._tool_scenarios import NARRATION
 
 from .conftest import Kernel
 from .test_magic_kernel import state
@@ -73,3 +76,31 @@ def test_server_tools_in_the_magic(kernel: Kernel, replay: ReplayServer) -> None
     assert [t["name"] for t in replay.requests[before].body["tools"]] == ["web_fetch", "code_execution"]
     html = state(kernel)["html"]
     assert "return code 2" in html and 'href="https://example.org/page"' in html
+
+
+def _rows(page: str) -> list[str]:
+    """The tool table's rows in order: a call by its id, narration by its words."""
+    table = page[page.index('<table class="cnb-tools"') :]
+    table = table[: table.index("</table>")]
+    rows = re.findall(r'<tr (data-tool-id="([^"]*)"[^>]*|class="cnb-narration")>(.*?)</tr>', table, re.S)
+    return [tool_id or re.sub(r"<[^>]+>", "", body).strip() for _, tool_id, body in rows]
+
+
+def test_what_the_model_says_between_calls_is_shown_between_the_rows(kernel: Kernel, replay: ReplayServer) -> None:
+    # Today's models send their words between tool calls in thinking blocks.
+    assert kernel.run(DEFINE).ok
+    run = kernel.run("%%claude --new --tools get_weather -o narrated\nreplay:narrated_tools look twice")
+    assert run.ok, run.error_lines
+    s = state(kernel, "narrated")
+    assert _rows(s["html"]) == ["toolu_narrated_1", NARRATION[1], "toolu_narrated_2", NARRATION[2]]
+    assert NARRATION[0] in s["thinking"]  # before the first call: the pane at the top
+    assert "Sunny, by both looks." in s["text"]
+
+
+def test_narration_the_api_hid_keeps_a_one_line_marker(kernel: Kernel, replay: ReplayServer) -> None:
+    assert kernel.run(DEFINE).ok
+    run = kernel.run("%%claude --new --tools get_weather --thinking-display omitted -o hid\nreplay:narrated_tools")
+    assert run.ok, run.error_lines
+    s = state(kernel, "hid")
+    assert _rows(s["html"]) == ["toolu_narrated_1", HIDDEN_NARRATION, "toolu_narrated_2", HIDDEN_NARRATION]
+    assert "hidden by the API" in s["html"]  # the pane says so too, never empty

@@ -284,3 +284,21 @@ def test_the_final_frame_and_the_static_bundle_name_the_same_view() -> None:
     other = RecordingView()
     other.feed(message_script([{"type": "text", "text": "x"}]).steps[0].data)
     assert other._static_bundle()[ANSWER_MIME]["key"] != bundle[ANSWER_MIME]["key"]
+
+
+def test_words_between_tool_calls_stream_into_the_table_in_order() -> None:
+    view = RecordingView(frame_interval=0)
+    call = {"type": "tool_use", "id": "toolu_1", "name": "look", "input": {"q": 1}}
+    words = "Now I will check the second source, carefully."
+    blocks = [{"type": "text", "text": "First."}, call, {"type": "thinking", "thinking": words}]
+    seen = []
+    for step in message_script(blocks, chunk=5, stop_reason="tool_use").steps:
+        if step.kind == "event":
+            view.feed(step.data)
+            tools = next((m["tools"] for m in reversed(view.sent) if "tools" in m), "")
+            seen.append(tools)
+    assert any("Now I will" in t and words not in t for t in seen)  # growing while it streams
+    table = seen[-1]
+    assert table.index('data-tool-id="toolu_1"') < table.index(words)
+    saved = view.to_markdown()  # the pane at the top holds all thinking; the words follow the call too
+    assert saved.index("*Tool call*") < saved.rindex(f"> *{words}*")

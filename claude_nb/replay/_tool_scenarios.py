@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ._rules import thinking_enabled
 from ._script import Script, message_script
 
 
@@ -117,6 +118,36 @@ def tool_cut(request: dict[str, Any]) -> Script:
     return script
 
 
+NARRATION = (
+    "I'll look the weather up first.",
+    "It says sunny; one more look, to be sure.",
+    "Both looks agree, so I can answer.",
+)
+"""What ``narrated_tools`` says before each call and before its answer."""
+
+
+def _narration(request: dict[str, Any], words: str) -> dict[str, Any]:
+    """Words between calls as today's models send them: in a thinking block (its text
+    only where the request asked for it; ``display`` defaults to omitted), or as text
+    where thinking is off."""
+    if not thinking_enabled(request):
+        return {"type": "text", "text": words}
+    shown = (request.get("thinking") or {}).get("display") == "summarized"
+    return {"type": "thinking", "thinking": words if shown else ""}
+
+
+def narrated_tools(request: dict[str, Any]) -> Script:
+    """Two calls, one per turn, then the answer; each turn opens with the model's own
+    words about what it does next."""
+    turn = sum(1 for m in request.get("messages") or [] if m.get("role") == "assistant")
+    blocks = [_narration(request, NARRATION[min(turn, 2)])]
+    if turn < 2:
+        blocks.append(_call_first_tool(request, f"toolu_narrated_{turn + 1}"))
+        return message_script(blocks, model=request.get("model", ""), stop_reason="tool_use", chunk=6)
+    blocks.append({"type": "text", "text": "Sunny, by both looks."})
+    return message_script(blocks, model=request.get("model", ""), chunk=6)
+
+
 _HIT = {
     "type": "web_search_result",
     "url": "https://example.org/tides",
@@ -194,6 +225,7 @@ TOOL_SCENARIOS = {
     "tool_cut": tool_cut,
     "pause_turn": pause_turn,
     "server_results": server_results,
+    "narrated_tools": narrated_tools,
 }
 REPLY_AFTER_RESULTS = frozenset({"tools", "parallel_tools", "call_tool", "tool_unknown"})
 """Scenarios that answer in text once their calls' results come back."""
