@@ -29,7 +29,7 @@ def answer_source(state: StreamState, *, final: bool = False) -> str:
     """The markdown the answer pane renders: the text as written, or, for an answer
     asked to be JSON (a schema), the JSON as a code block, laid out once it is whole."""
     if state.answer_format != "json":
-        return state.text
+        return state.answer_markdown
     text = state.text
     if final:
         try:

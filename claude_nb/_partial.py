@@ -101,10 +101,17 @@ def kept_whole(final: Any, state: StreamState) -> Any:
     """``final`` as the SDK accumulated it, unless the SDK's accumulator lost blocks it
     does not know (the GA one keeps an MCP call's input as ``{}`` and a compaction's
     summary as None): then the same Message with the blocks as the stream sent them,
-    as the SDK's beta type. A block no SDK type knows stays as the SDK built it."""
-    content = getattr(final, "content", None)
-    if not content or all(made_for_its_type(b) for b in content) or len(content) != len(state.blocks):
+    as the SDK's beta type. A block no SDK type knows stays as the SDK built it.
+    After a ``fallback`` block the Message names the model that went on (the beta
+    accumulator does so; the GA one keeps the first model's name)."""
+    content = list(getattr(final, "content", None) or [])
+    fell_back = any(b.type == "fallback" for b in state.blocks) and state.model
+    lost = bool(content) and len(content) == len(state.blocks) and not all(made_for_its_type(b) for b in content)
+    if not lost and not (fell_back and getattr(final, "model", None) != state.model):
         return final
     data = final.model_dump(mode="json", exclude_none=True, warnings=False)
-    data["content"] = message_data(state)["content"]
+    if lost:
+        data["content"] = message_data(state)["content"]
+    if fell_back:
+        data["model"] = state.model
     return validated(data) or final

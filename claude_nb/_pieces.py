@@ -9,8 +9,9 @@ import html
 import json
 from typing import Any
 
+from ._citations import sources_html
 from ._reducer import StreamState
-from ._safety import link_allowed
+from ._stops import stop_phrase
 
 
 def _n(value: Any) -> str:
@@ -68,23 +69,7 @@ def _pretty(value: Any) -> str:
 
 def extra_html(state: StreamState) -> str:
     """Sources cited by the answer, then blocks of types this version does not know."""
-    out = []
-    seen: set[str] = set()
-    sources = []
-    for citation in state.citations:
-        url = str(citation.get("url") or "")
-        if not url or url in seen:
-            continue
-        seen.add(url)
-        title = html.escape(str(citation.get("title") or url))
-        if link_allowed(url):
-            sources.append(
-                f'<li><a href="{html.escape(url)}" target="_blank" rel="noopener noreferrer nofollow">{title}</a></li>'
-            )
-        else:
-            sources.append(f"<li>{title}</li>")
-    if sources:
-        out.append(f'<div class="cnb-sources"><strong>Sources</strong><ol>{"".join(sources)}</ol></div>')
+    out = [sources_html(state.citations)]
     for block in state.other_blocks:
         out.append(
             f'<details class="cnb-unknown"><summary>{html.escape(block.type)} block</summary>'
@@ -131,7 +116,7 @@ def _footer_parts(state: StreamState, now: float) -> tuple[list[str], int]:
             if span > 0 and state.output_tokens > 1:
                 parts.append(f"{state.output_tokens / span:.0f} tok/s")
     if state.stop_reason:
-        parts.append(f"stop: {state.stop_reason}")
+        parts.append(stop_phrase(state.stop_reason, state.stop_details))
     if state.resumes:
         times = "once" if len(state.resumes) == 1 else f"{len(state.resumes)} times"
         parts.append(f"resumed {times} ({', '.join(dict.fromkeys(state.resumes))})")

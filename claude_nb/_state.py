@@ -7,6 +7,7 @@ blocks, so the live view and the saved snapshot cannot disagree.
 
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -20,6 +21,15 @@ TOOL_BLOCKS = frozenset({"tool_use", "server_tool_use", "mcp_tool_use"})
 
 
 _COMPACT = threading.Lock()
+_MARKDOWN_SPECIALS = re.compile(r"([\\`*_\[\]<>#|~])")
+
+
+def fallback_seam(data: dict[str, Any]) -> str:
+    """Markdown marking where another model went on with the answer."""
+    to = data.get("to")
+    model = str((to.get("model") if isinstance(to, dict) else "") or "another model")
+    escaped = _MARKDOWN_SPECIALS.sub(r"\\\1", model)
+    return f"\n\n---\n\n*continued on {escaped}*"
 
 
 @dataclass
@@ -106,6 +116,15 @@ class StreamState:
         """Markdown of all text blocks in order: adjacent text blocks join directly
         (citations split one paragraph into several blocks), blocks separated by a
         tool call or other block get a paragraph break."""
+        return self._joined_text(seams=False)
+
+    @property
+    def answer_markdown(self) -> str:
+        """The text as the answer pane shows it: where another model took over
+        (a ``fallback`` block), a seam that names it."""
+        return self._joined_text(seams=True)
+
+    def _joined_text(self, *, seams: bool) -> str:
         out: list[str] = []
         previous_was_text = True
         for block in self.blocks:
@@ -115,6 +134,8 @@ class StreamState:
                 out.append(block.content)
                 previous_was_text = True
             else:
+                if seams and block.type == "fallback":
+                    out.append(fallback_seam(block.data))
                 previous_was_text = False
         return "".join(out)
 
@@ -176,7 +197,7 @@ class StreamState:
     @property
     def other_blocks(self) -> list[Block]:
         """Blocks of types the view has no dedicated place for (future types included)."""
-        known = {"text", "thinking", "redacted_thinking", *TOOL_BLOCKS}
+        known = {"text", "thinking", "redacted_thinking", "fallback", *TOOL_BLOCKS}
         return [b for b in self.blocks if b.type not in known and not b.type.endswith("_tool_result")]
 
     @property

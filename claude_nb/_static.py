@@ -11,6 +11,7 @@ from importlib.resources import files
 from typing import Any
 
 from . import _fallback, _pieces, _tool_table
+from ._citations import sources_lines
 from ._markdown import MarkdownRenderer
 from ._math import tex_for_typesetters
 from ._reducer import Block, StreamState, as_plain
@@ -78,7 +79,10 @@ def snapshot_markdown(state: StreamState, now: float, *, allow_remote_images: bo
         out.append(f"> **Thinking**\n>\n{quoted}\n")
     elif state.hidden_thinking_count:
         out.append(f"> **Thinking** — {_fallback.text(_pieces.HIDDEN_THINKING)}\n")
-    out.append(_fallback.markdown(state.text, allow_remote_images=allow_remote_images))
+    out.append(_fallback.markdown(state.answer_markdown, allow_remote_images=allow_remote_images))
+    cited = sources_lines(state.citations)
+    if cited:
+        out.append("\n**Sources**\n\n" + "\n".join(f"{i}. {_fallback.text(line)}" for i, line in enumerate(cited, 1)))
     for block in _calls_and_narration(state):
         if block.type == "thinking":
             words = block.content.strip()
@@ -107,7 +111,7 @@ def _code_span(value: str) -> str:
 
 def snapshot_text(state: StreamState, now: float) -> str:
     """The answer exactly as written (no frontend renders text/plain as HTML)."""
-    out = [state.text]
+    out = [state.text, *(f"[source: {line}]" for line in sources_lines(state.citations))]
     for block in _calls_and_narration(state):
         if block.type == "thinking":
             out.append(f"[{block.content.strip() or _tool_table.HIDDEN_NARRATION}]")

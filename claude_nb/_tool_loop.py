@@ -24,6 +24,7 @@ from typing import Any
 
 from ._reducer import NOTE, NOTICE, TOOL, TURN, as_plain
 from ._resume import AsyncResumingStream, ResumingStream
+from ._stops import cut_reason
 from ._tools import Outcome, Toolbox, skipped
 
 MAX_TURNS = 10
@@ -80,11 +81,7 @@ class _Turns:
         calls = [b for b in content if b.get("type") == "tool_use"]
         goes_on = (stop == "tool_use" and bool(calls)) or stop == "pause_turn"
         if not goes_on:
-            why = (
-                "the answer hit max_tokens before its input was complete"
-                if stop == "max_tokens"
-                else f"the answer stopped ({stop})"
-            )
+            why = cut_reason(stop)
             return _Next(closing=[_tool_event(c["id"], "", skipped(why)) for c in calls])
         if self.turns >= self.max_turns:
             note = (

@@ -170,12 +170,20 @@ def test_max_turns_bounds_the_requests_and_says_why(server: ReplayServer) -> Non
     assert view.status == "done"
 
 
-def test_input_cut_by_max_tokens_is_not_run(server: ReplayServer) -> None:
-    view, message, sent = _run(server, "replay:tool_cut", [get_weather])
+@pytest.mark.parametrize(
+    ("scenario", "stop", "why"),
+    [
+        ("tool_cut", "max_tokens", "hit max_tokens"),
+        ("tool_cut_by_window", "model_context_window_exceeded", "the context window ended the turn"),
+    ],
+)
+def test_input_cut_short_is_not_run(server: ReplayServer, scenario: str, stop: str, why: str) -> None:
+    view, message, sent = _run(server, f"replay:{scenario}", [get_weather])
     assert len(sent) == 1 and ran == []
-    assert message.stop_reason == "max_tokens"
+    assert message.stop_reason == stop
     (call,) = view.tool_calls
-    assert call["status"] == "skipped" and "max_tokens" in call["result"]
+    assert call["status"] == "skipped" and why in call["result"]
+    assert f"stop: {stop}" in view.to_html()
 
 
 def test_a_paused_turn_is_sent_back_unchanged_and_continued(server: ReplayServer) -> None:

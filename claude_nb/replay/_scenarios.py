@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from ._script import Script, Step, message_script
+from ._stop_scenarios import STOP_SCENARIOS
 from ._tool_scenarios import REPLY_AFTER_RESULTS, TOOL_SCENARIOS, tool_reply, tool_results
 
 RICH_MARKDOWN = """# Streaming report
@@ -267,6 +268,7 @@ SCENARIOS: dict[str, Builder] = {
     "echo": echo,
     "showcase": showcase,
     **TOOL_SCENARIOS,
+    **STOP_SCENARIOS,
 }
 
 

@@ -155,6 +155,7 @@ def message_script(
     message_id: str = "msg_replay_01",
     finish: bool = True,
     pace: float = 0.0,
+    stop_details: dict[str, Any] | None = None,
 ) -> Script:
     """A complete, well-formed stream that ends in a message equal to ``blocks``.
 
@@ -195,7 +196,11 @@ def message_script(
             "message_delta",
             {
                 "type": "message_delta",
-                "delta": {"stop_reason": stop_reason, "stop_sequence": None},
+                "delta": {
+                    "stop_reason": stop_reason,
+                    "stop_sequence": None,
+                    **({"stop_details": stop_details} if stop_details is not None else {}),
+                },
                 "usage": _usage(input_tokens, out_tokens, **dict(extra)),
             },
         )

@@ -101,11 +101,10 @@ def tool_unknown(request: dict[str, Any]) -> Script:
     return message_script([call], model=request.get("model", ""), stop_reason="tool_use")
 
 
-def tool_cut(request: dict[str, Any]) -> Script:
+def tool_cut(request: dict[str, Any], stop: str = "max_tokens") -> Script:
     """The turn hits max_tokens inside a call's input: the JSON never closes."""
-    script = message_script(
-        [{"type": "text", "text": "Calling now."}], model=request.get("model", ""), stop_reason="max_tokens"
-    )
+    said = [{"type": "text", "text": "Calling now."}]
+    script = message_script(said, model=request.get("model", ""), stop_reason=stop)
     tail = script.steps[-2:]
     del script.steps[-2:]
     start = {"type": "tool_use", "id": "toolu_cut", "name": "get_weather", "input": {}}
@@ -146,6 +145,11 @@ def narrated_tools(request: dict[str, Any]) -> Script:
         return message_script(blocks, model=request.get("model", ""), stop_reason="tool_use", chunk=6)
     blocks.append({"type": "text", "text": "Sunny, by both looks."})
     return message_script(blocks, model=request.get("model", ""), chunk=6)
+
+
+def tool_cut_by_window(request: dict[str, Any]) -> Script:
+    """The context window ends the turn inside a call's input."""
+    return tool_cut(request, "model_context_window_exceeded")
 
 
 _HIT = {
@@ -223,6 +227,7 @@ TOOL_SCENARIOS = {
     "tool_forever": tool_forever,
     "tool_unknown": tool_unknown,
     "tool_cut": tool_cut,
+    "tool_cut_by_window": tool_cut_by_window,
     "pause_turn": pause_turn,
     "server_results": server_results,
     "narrated_tools": narrated_tools,
