@@ -264,7 +264,9 @@ def fit_to_model(
     on the model's retirement. Recorded answers have no entry: nothing is forced on."""
     if offline:
         return without_default(request), ""
-    found = _models.entry(client, str(request["model"]), timeout=min(3.0, settings.read_timeout))
+    # The lookup is a small read; it may take at most half the read timeout, so a
+    # server that never answers ends the cell within about 1.5 read timeouts.
+    found = _models.entry(client, str(request["model"]), timeout=min(3.0, settings.read_timeout / 2))
     request = fitted(request, found.thinking_types if found is not None else None)
     _models.refuse_unsupported(client, request)
     return request, _models.retirement_note(found)

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import socket
+import threading
 import time
+from collections.abc import Iterator
 
 import pytest
 
@@ -69,3 +72,38 @@ def test_a_rate_limited_cell_says_it_waits_then_succeeds(kernel: Kernel, replay:
     said = [m.get("foot", "") for m in live]
     assert any("retrying in 0.7 s (attempt 2/3: rate limited)" in f for f in said), said
     assert state(kernel)["status"] == "done"
+
+
+@pytest.fixture
+def silent_server() -> Iterator[str]:
+    """A server that accepts every connection and never answers, not even headers."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    held: list[socket.socket] = []
+
+    def accept() -> None:
+        while True:
+            try:
+                held.append(listener.accept()[0])
+            except OSError:
+                return
+
+    threading.Thread(target=accept, daemon=True).start()
+    yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    listener.close()
+    for conn in held:
+        conn.close()
+
+
+def test_a_server_that_never_answers_ends_the_cell_within_one_read_timeout(kernel: Kernel, silent_server: str) -> None:
+    kernel.run(f"%config Claude.read_timeout = 3.0\n%config Claude.base_url = {silent_server!r}")
+    try:
+        start = time.monotonic()
+        run = kernel.run("%%claude --new -m claude-sonnet-5-6\nhello?", timeout=60)
+        took = time.monotonic() - start
+        print(f"silent server: cell ended after {took:.1f} s")
+        assert took < 10, f"{took:.1f} s"
+        assert not run.ok and len(run.error_lines) <= 3
+        assert "no answer from the API" in "\n".join(run.error_lines)
+        assert "no answer from the API" in state(kernel)["html"]
+    finally:
+        kernel.run("%config Claude.read_timeout = 120.0\n%config Claude.base_url = None")
