@@ -59,17 +59,32 @@ def _pin(shell: Any, parent: dict[str, Any] | None) -> None:
                 pass
 
 
-def start(work: Callable[[], None], shell: Any, *, name: str, stop_button: bool = True) -> threading.Thread:
+def start(
+    work: Callable[[], None],
+    shell: Any,
+    *,
+    name: str,
+    stop_button: bool = True,
+    before: Callable[[], None] | None = None,
+) -> threading.Thread:
     """Run ``work`` in a daemon thread pinned to the current cell, with a Stop button
     shown under the cell's view while it runs (unless the work shows its own). A
-    ``ClaudeError`` is shown as its one line in the cell, as in the foreground."""
+    ``ClaudeError`` is shown as its one line in the cell, as in the foreground.
+
+    ``before`` runs first in the same thread: what shows the view (and imports the SDK
+    to do it, seconds in a fresh kernel), so the cell returns at once; the button
+    follows under what it showed."""
     parent = cell_parent(shell)
     context = contextvars.copy_context()
-    stop = _StopButton(name, show=stop_button)
+    stop = _StopButton(name)
 
     def run() -> None:
         _pin(shell, parent)
         try:
+            if before is not None:
+                before()
+            if stop_button:
+                stop.show()
             work()
         except ClaudeError as exc:
             print(f"ClaudeError: {exc}", file=sys.stderr)
@@ -98,12 +113,14 @@ def interrupt(thread: threading.Thread) -> bool:
 class _StopButton:
     """A Stop button under a background answer; gone (an empty output) when it ends."""
 
-    def __init__(self, name: str, *, show: bool) -> None:
+    def __init__(self, name: str) -> None:
         self.thread: threading.Thread | None = None
+        self._name = name
         self._handle: Any = None
         self._button: Any = None
-        if not show:
-            return
+
+    def show(self) -> None:
+        name = self._name
         try:
             import ipywidgets as w
             from IPython.display import display

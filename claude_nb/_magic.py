@@ -148,43 +148,50 @@ class ClaudeMagics(Magics):
         cell_id = metadata.get("cellId")
         cell_id = str(cell_id) if cell_id else None
         messages = self.conversation.request_messages(prompt.content, cell_id)
-        params = build_params(
-            self.settings,
-            messages,
-            model=args.model,
-            max_tokens=args.max_tokens,
-            system=args.system,
-            thinking=thinking_option(args.thinking, args.no_thinking),
-            thinking_display=args.thinking_display,
-            temperature=args.temperature,
-            effort=_unquote(args.effort),
-        )
+        thinking = thinking_option(args.thinking, args.no_thinking)
         target = schema_named(_unquote(args.schema), namespace)
-        if target is not None:
-            params = with_format(params, target)
+        extra: dict[str, Any] = {}
         if args.tools:
-            params["tools"] = lookup_functions(args.tools, namespace)
+            extra["tools"] = lookup_functions(args.tools, namespace)
         if args.server_tools:
-            params["server_tools"] = _unquote(args.server_tools)
+            extra["server_tools"] = _unquote(args.server_tools)
         if args.beta:
-            params["betas"] = [str(_unquote(name)) for name in args.beta]
+            extra["betas"] = [str(_unquote(name)) for name in args.beta]
         if args.max_turns is not None:
             if args.max_turns < 1:
                 raise ClaudeError("--max-turns needs a number of turns, 1 or more")
-            params["max_turns"] = args.max_turns
-        from . import _api  # the SDK and the widget stack: imported when first needed
-
+            extra["max_turns"] = args.max_turns
         record, replay = self.tapes.paths(args.record, args.replay, cell_id)
-        recorder, offline = None, None
-        if replay is not None:
-            offline = self.tapes.load(replay, params)
-        elif record is not None:
-            recorder = Recorder(params)
-        view, pending = _api.prepare(
-            self.settings, params, offline=offline, wrap=recorder.client if recorder is not None else None
-        )
+        recorder: Recorder | None = None
+        prepared: list[Any] = []
+
+        def prepare() -> None:
+            # The request (its default model is the SDK's), the SDK and the widget stack,
+            # imported when first needed: in the background for --bg, so a cell run right
+            # after %load_ext returns at once.
+            nonlocal recorder
+            params = build_params(
+                self.settings,
+                messages,
+                model=args.model,
+                max_tokens=args.max_tokens,
+                system=args.system,
+                thinking=thinking,
+                thinking_display=args.thinking_display,
+                temperature=args.temperature,
+                effort=_unquote(args.effort),
+            )
+            params = {**(with_format(params, target) if target is not None else params), **extra}
+            offline = self.tapes.load(replay, params) if replay is not None else None
+            if replay is None and record is not None:
+                recorder = Recorder(params)
+            from . import _api
+
+            wrap = recorder.client if recorder is not None else None
+            prepared.extend(_api.prepare(self.settings, params, offline=offline, wrap=wrap))
 
         def answer() -> None:
+            view, pending = prepared
             try:
                 final = view.consume(pending)
             except KeyboardInterrupt:
@@ -217,8 +224,9 @@ class ClaudeMagics(Magics):
         if args.bg:
             from ._background import start
 
-            start(answer, self.shell, name=out)
+            start(answer, self.shell, name=out, before=prepare)
         else:
+            prepare()
             answer()
 
     def _bind_partial(self, out: str, view: Any) -> bool:
