@@ -116,13 +116,26 @@ def _status_of(block: Block, result: Block | None) -> tuple[str, str, str]:
 HIDDEN_NARRATION = "thinking, hidden by the API (display: omitted)"
 
 
-def narration_blocks(state: StreamState) -> list[Block]:
-    """Thinking that came after a tool call: on today's models the model's own words
-    between calls arrive there, so the table shows them in order with the calls."""
-    first = next((i for i, b in enumerate(state.blocks) if b.type in _TOOL_BLOCKS), None)
+def _table_start(state: StreamState) -> int | None:
+    """Where the table's sequence begins: the first call, or the thinking right before
+    it (what the model said it would do), None when nothing was called."""
+    blocks = state.blocks
+    first = next((i for i, b in enumerate(blocks) if b.type in _TOOL_BLOCKS), None)
     if first is None:
+        return None
+    while first > 0 and blocks[first - 1].type == "thinking":
+        first -= 1
+    return first
+
+
+def narration_blocks(state: StreamState) -> list[Block]:
+    """Thinking that leads into a tool call or came after one: on today's models the
+    model's own words between calls arrive there, so the table shows them in order
+    with the calls (the pane at the top holds all thinking as well)."""
+    start = _table_start(state)
+    if start is None:
         return []
-    return [b for b in state.blocks[first + 1 :] if b.type == "thinking"]
+    return [b for b in state.blocks[start:] if b.type == "thinking"]
 
 
 def _narration_row(block: Block, render: Callable[[str], str] | None) -> str:
@@ -152,12 +165,12 @@ def _call_row(block: Block, results: dict[Any, Block]) -> str:
 def tools_html(state: StreamState, render: Callable[[str], str] | None = None) -> str:
     """The table: each call, and what the model said between calls, in order.
     ``render``: markdown to sanitized HTML for the words (escaped text without it)."""
-    first = next((i for i, b in enumerate(state.blocks) if b.type in _TOOL_BLOCKS), None)
-    if first is None:
+    start = _table_start(state)
+    if start is None:
         return ""
     results = {b.data.get("tool_use_id"): b for b in state.blocks if b.type.endswith("_tool_result")}
     rows = []
-    for block in state.blocks[first:]:
+    for block in state.blocks[start:]:
         if block.type in _TOOL_BLOCKS:
             rows.append(_call_row(block, results))
         elif block.type == "thinking":

@@ -92,8 +92,8 @@ def test_what_the_model_says_between_calls_is_shown_between_the_rows(kernel: Ker
     run = kernel.run("%%claude --new --tools get_weather -o narrated\nreplay:narrated_tools look twice")
     assert run.ok, run.error_lines
     s = state(kernel, "narrated")
-    assert _rows(s["html"]) == ["toolu_narrated_1", NARRATION[1], "toolu_narrated_2", NARRATION[2]]
-    assert NARRATION[0] in s["thinking"]  # before the first call: the pane at the top
+    assert _rows(s["html"]) == [NARRATION[0], "toolu_narrated_1", NARRATION[1], "toolu_narrated_2", NARRATION[2]]
+    assert NARRATION[0] in s["thinking"]  # the pane at the top holds all of it too
     assert "Sunny, by both looks." in s["text"]
 
 
@@ -102,5 +102,6 @@ def test_narration_the_api_hid_keeps_a_one_line_marker(kernel: Kernel, replay: R
     run = kernel.run("%%claude --new --tools get_weather --thinking-display omitted -o hid\nreplay:narrated_tools")
     assert run.ok, run.error_lines
     s = state(kernel, "hid")
-    assert _rows(s["html"]) == ["toolu_narrated_1", HIDDEN_NARRATION, "toolu_narrated_2", HIDDEN_NARRATION]
+    hidden = HIDDEN_NARRATION
+    assert _rows(s["html"]) == [hidden, "toolu_narrated_1", hidden, "toolu_narrated_2", hidden]
     assert "hidden by the API" in s["html"]  # the pane says so too, never empty
