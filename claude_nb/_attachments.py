@@ -14,16 +14,14 @@ from __future__ import annotations
 
 import base64
 import io
-import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ._errors import ClaudeError
+from ._tokens import scale_for
 
-MAX_EDGE = 1568
-MAX_PIXELS = 1_150_000
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
 """The API's limit on one image, applied to its base64 text (the stricter reading)."""
 MAX_PDF_BYTES = 32 * 1024 * 1024
@@ -96,11 +94,6 @@ def _bytes(name: str, data: bytes) -> Attachment | None:
 
 def _unreadable(name: str) -> Attachment:
     raise ClaudeError(f"{{{name}}} could not be read as an image")
-
-
-def scale_for(width: int, height: int) -> float:
-    """The factor that brings an image within what the API uses without scaling it again."""
-    return min(1.0, MAX_EDGE / max(width, height, 1), math.sqrt(MAX_PIXELS / max(width * height, 1)))
 
 
 def _image(name: str, image: Any, original: bytes | None) -> Attachment:

@@ -8,7 +8,10 @@ import typing
 from traitlets import Bool, Float, Int, Unicode, Union, default, observe
 from traitlets.config import Configurable
 
-from ._context import DEFAULT_CONTEXT_CHARS, DEFAULT_FILE_CHARS
+DEFAULT_CONTEXT_CHARS = 4000
+"""Most characters one ``{name}`` value sends (a DataFrame's description included)."""
+DEFAULT_FILE_CHARS = 20_000
+"""Most characters of a text file a Path in ``{name}`` sends."""
 
 _FALLBACK_MODEL = "claude-sonnet-4-5"
 

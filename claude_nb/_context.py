@@ -17,10 +17,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import _attachments, _frames
+from ._config import DEFAULT_CONTEXT_CHARS, DEFAULT_FILE_CHARS
 from ._interpolate import pieces
-
-DEFAULT_CONTEXT_CHARS = 4000
-DEFAULT_FILE_CHARS = 20_000
 
 
 @dataclass(frozen=True)

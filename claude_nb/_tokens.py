@@ -11,10 +11,20 @@ from __future__ import annotations
 import base64
 import io
 import json
+import math
 import re
 from typing import Any
 
-from ._attachments import scale_for
+MAX_EDGE = 1568
+"""The longest image edge the API uses as it is (pixels); larger images are scaled."""
+MAX_PIXELS = 1_150_000
+"""The most pixels the API uses as they are."""
+
+
+def scale_for(width: int, height: int) -> float:
+    """The factor that brings an image within what the API uses without scaling it again."""
+    return min(1.0, MAX_EDGE / max(width, height, 1), math.sqrt(MAX_PIXELS / max(width * height, 1)))
+
 
 _HEADER_CHARS = 1 << 17
 """Base64 characters decoded to read an image's size (96 KB: past any EXIF block)."""
