@@ -147,7 +147,7 @@ def measure(
     profile: bool = False,
     idle_seconds: float = 0.0,
 ) -> dict[str, Any]:
-    from claude_nb._config import default_model
+    from claude_nb.core.config import default_model
 
     name = f"{technique}-{size}-{'paced' if pace else 'fast'}"
     _notebook(app.root, name, technique, default_model(), seconds=idle_seconds)

@@ -38,8 +38,8 @@ ROOT = Path(__file__).resolve().parent
 _SETUP = """
 import json, os, time, tracemalloc, anthropic, pandas as pd
 import claude_nb
-from claude_nb import _map
-from claude_nb._checkpoint import Checkpoint
+from claude_nb.rows import map as _map
+from claude_nb.rows.checkpoint import Checkpoint
 os.chdir({folder!r})
 def _cpu():
     return time.process_time()

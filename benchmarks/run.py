@@ -4,7 +4,7 @@ Recorded answers (~4 KB, 40 KB, 200 KB) are replayed through the loopback server
 into one real ipykernel; everything is measured in the same run and reported as
 ratios to the bare SDK loop (`for ev in client.messages.stream(...): pass`) or to the
 final HTML. claude_nb runs twice: as `%%claude` (which asks for the SDK's raw event
-stream, see `claude_nb/_transport.py`) and as a `StreamView` consuming
+stream, see `claude_nb/wire/transport.py`) and as a `StreamView` consuming
 `messages.stream()` (the public widget API with the SDK's stream helper). A floor row
 is the bare loop sending ten empty widget messages a second: what any live view pays
 to ipykernel, whatever it shows.

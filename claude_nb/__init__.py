@@ -15,11 +15,11 @@ import threading
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ._api import astream, client, last_view, resumable, stream
-    from ._config import Claude
-    from ._errors import ClaudeError, IncompleteStreamError, MissingKeyError
-    from ._map import last_map, map  # noqa: A004 - claude_nb.map, as the builtin maps
-    from ._view import StreamView
+    from .api.stream import astream, client, last_view, resumable, stream
+    from .core.config import Claude
+    from .core.errors import ClaudeError, IncompleteStreamError, MissingKeyError
+    from .rows.map import last_map, map  # noqa: A004 - claude_nb.map, as the builtin maps
+    from .view.stream_view import StreamView
 
 __all__ = [
     "Claude",
@@ -38,18 +38,18 @@ __all__ = [
 __version__ = "0.1.0"
 
 _LAZY = {
-    "Claude": "._config",
-    "ClaudeError": "._errors",
-    "IncompleteStreamError": "._errors",
-    "MissingKeyError": "._errors",
-    "StreamView": "._view",
-    "astream": "._api",
-    "client": "._api",
-    "last_map": "._map",
-    "last_view": "._api",
-    "map": "._map",
-    "resumable": "._api",
-    "stream": "._api",
+    "Claude": ".core.config",
+    "ClaudeError": ".core.errors",
+    "IncompleteStreamError": ".core.errors",
+    "MissingKeyError": ".core.errors",
+    "StreamView": ".view.stream_view",
+    "astream": ".api.stream",
+    "client": ".api.stream",
+    "last_map": ".rows.map",
+    "last_view": ".api.stream",
+    "map": ".rows.map",
+    "resumable": ".api.stream",
+    "stream": ".api.stream",
 }
 
 
@@ -76,8 +76,8 @@ def _warm() -> None:
 
 
 def load_ipython_extension(ipython: Any) -> None:
-    from ._config import Claude
-    from ._magic import ClaudeMagics
+    from .core.config import Claude
+    from .notebook.magic import ClaudeMagics
 
     settings = Claude(parent=ipython)
     ipython.configurables.append(settings)
@@ -86,6 +86,6 @@ def load_ipython_extension(ipython: Any) -> None:
 
 
 def unload_ipython_extension(ipython: Any) -> None:
-    from ._config import Claude
+    from .core.config import Claude
 
     ipython.configurables[:] = [c for c in ipython.configurables if not isinstance(c, Claude)]

@@ -14,10 +14,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from claude_nb._cassette import Recorder
-from claude_nb._config import default_model
-from claude_nb._resume import ResumingStream
+from claude_nb.core.config import default_model
+from claude_nb.offline.cassette import Recorder
 from claude_nb.replay import ReplayServer, Script, Step, message_script
+from claude_nb.wire.resume import ResumingStream
 
 OUT = Path(__file__).resolve().parent.parent / "claude_nb" / "cassettes"
 

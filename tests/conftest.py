@@ -48,7 +48,8 @@ def api(server: ReplayServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[Repla
 def demo(monkeypatch: pytest.MonkeyPatch) -> None:
     """Demo mode with no key, its recorded answers streamed at full speed (the pace is
     for people watching)."""
-    from claude_nb import _offline, _playback
+    from claude_nb.offline import endpoint as _offline
+    from claude_nb.offline import playback as _playback
 
     monkeypatch.setenv("CLAUDE_NB_DEMO", "1")
     monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)

@@ -126,7 +126,7 @@ def test_demo_mode_answers_a_short_ask_shortly_and_says_when_no_recording_fits(
     ],
 )
 def test_what_counts_as_a_short_ask(prompt: str, asked: tuple[int, str] | None) -> None:
-    from claude_nb._demo_short import asked_length
+    from claude_nb.offline.demo_short import asked_length
 
     assert asked_length(prompt) == asked
 

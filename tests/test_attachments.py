@@ -14,8 +14,9 @@ import pytest
 from IPython.display import Image as IPythonImage
 from PIL import Image
 
-from claude_nb._attachments import MAX_EDGE, MAX_PIXELS, Attachment, TextFile, attachment
-from claude_nb._errors import ClaudeError
+from claude_nb.core.errors import ClaudeError
+from claude_nb.prompt.attachments import Attachment, TextFile, attachment
+from claude_nb.request.tokens import MAX_EDGE, MAX_PIXELS
 
 
 def png(width: int, height: int, mode: str = "RGB") -> bytes:

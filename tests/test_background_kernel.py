@@ -34,7 +34,7 @@ def test_a_background_answer_streams_while_the_next_cell_runs_and_binds_when_don
     assert first.ok, first.error_lines
     cell_id = first.reply["parent_header"]["msg_id"]
     # The next cell runs (and finishes) while the first cell's answer is still arriving.
-    second = kernel.run("print(json.dumps(['bg_answer' in globals(), claude_nb._background.running()]))")
+    second = kernel.run("print(json.dumps(['bg_answer' in globals(), claude_nb.api.background.running()]))")
     assert second.ok and second.json_out() == [False, 1]
     assert returned < 2.5, "the cell waited for its answer"
     text = _wait_for(
@@ -83,7 +83,7 @@ def test_the_stop_button_stops_a_background_answer_and_keeps_what_arrived(kernel
         "print(json.dumps(''.join(b.text for b in stopped_answer.content if b.type == 'text')))"
     ).json_out()
     assert 0 < len(text) < len(SLOW_TEXT) and SLOW_TEXT.startswith(text)
-    assert kernel.run("print(json.dumps(claude_nb._background.running()))").json_out() == 0
+    assert kernel.run("print(json.dumps(claude_nb.api.background.running()))").json_out() == 0
 
 
 def test_a_background_cell_right_after_load_ext_does_not_wait_for_the_sdk(replay: ReplayServer) -> None:

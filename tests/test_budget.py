@@ -12,9 +12,9 @@ import anthropic
 import pytest
 from PIL import Image
 
-from claude_nb import _budget
-from claude_nb._errors import ClaudeError
+from claude_nb.core.errors import ClaudeError
 from claude_nb.replay import ReplayServer
+from claude_nb.request import budget as _budget
 
 pytestmark = pytest.mark.sdk  # run again against the oldest supported SDK
 

@@ -10,9 +10,9 @@ from typing import Any
 import anthropic
 import pytest
 
-from claude_nb import _cache
-from claude_nb._resume import ResumingStream
 from claude_nb.replay import ReplayServer, message_script
+from claude_nb.request import cache as _cache
+from claude_nb.wire.resume import ResumingStream
 
 pytestmark = pytest.mark.sdk  # run again against the oldest supported SDK
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from claude_nb._cassette import Cassette, CassetteError
+from claude_nb.offline.cassette import Cassette, CassetteError
 from claude_nb.replay import ReplayServer
 
 from .conftest import SENTINEL_KEY, kernel_env

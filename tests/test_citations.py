@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from claude_nb._citations import sources, sources_html, sources_lines
-from claude_nb._stops import stop_phrase
+from claude_nb.reduce.stops import stop_phrase
+from claude_nb.render.citations import sources, sources_html, sources_lines
 
 
 def test_each_kind_says_where_in_the_source() -> None:

@@ -12,7 +12,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from PIL import Image
 
-from claude_nb._context import build
+from claude_nb.prompt.context import build
 
 
 def test_plain_values_keep_the_prompt_a_string() -> None:

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from claude_nb._conversation import Conversation
+from claude_nb.notebook.conversation import Conversation
 
 ASSISTANT = {"role": "assistant", "content": [{"type": "text", "text": "a"}]}
 

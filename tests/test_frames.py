@@ -10,7 +10,7 @@ import pandas as pd
 import polars as pl
 import pytest
 
-from claude_nb._frames import describe, is_frame
+from claude_nb.prompt.dataframes import describe, is_frame
 
 
 def big_frame() -> pd.DataFrame:
@@ -74,7 +74,7 @@ def test_other_values_are_not_frames(value: object) -> None:
 
 def test_describing_a_pandas_frame_does_not_import_polars() -> None:
     code = (
-        "import sys, pandas as pd\nfrom claude_nb._context import build\n"
+        "import sys, pandas as pd\nfrom claude_nb.prompt.context import build\n"
         "build('{df}', {'df': pd.DataFrame({'a': [1]})})\nprint('polars' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from claude_nb._interpolate import interpolate
+from claude_nb.prompt.interpolate import interpolate
 
 
 class Obj:

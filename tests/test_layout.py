@@ -1,5 +1,6 @@
-"""The package's shape: no import circle (deferred imports counted), the streaming
-path free of the loopback server, and modules of a readable size."""
+"""The package's shape: stages as folders that import only earlier stages, no import
+circle (deferred imports counted), the streaming path free of the loopback server,
+and modules of a readable size."""
 
 from __future__ import annotations
 
@@ -84,7 +85,9 @@ def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 
 def test_no_import_circle_even_through_deferred_imports() -> None:
     graph = imports()
-    assert graph["claude_nb._errors"] and graph["claude_nb._view"], "the scan found the package's imports"
+    assert graph["claude_nb.core.errors"] and graph["claude_nb.view.stream_view"], (
+        "the scan found the package's imports"
+    )
     assert _cycles(graph) == []
 
 
@@ -93,7 +96,12 @@ def test_the_circle_check_sees_a_circle() -> None:
 
 
 def test_only_demo_and_replay_modules_import_the_loopback_server() -> None:
-    allowed = {"claude_nb._demo", "claude_nb._demo_short", "claude_nb._offline", "claude_nb._playback"}
+    allowed = {
+        "claude_nb.offline.demo",
+        "claude_nb.offline.demo_short",
+        "claude_nb.offline.endpoint",
+        "claude_nb.offline.playback",
+    }
     users = {
         name
         for name, targets in imports().items()
@@ -102,7 +110,70 @@ def test_only_demo_and_replay_modules_import_the_loopback_server() -> None:
     assert users <= allowed, users - allowed
 
 
+STAGES = (
+    "core",
+    "reduce",
+    "request",
+    "wire",
+    "render",
+    "view",
+    "prompt",
+    "tools",
+    "replay",
+    "offline",
+    "api",
+    "rows",
+    "notebook",
+)
+"""The stages in the order they may import each other: each imports only those before
+it (and itself), never one after it; the package's ``__init__`` re-exports."""
+
+
+def stage_of(module: str) -> str | None:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else None
+
+
+def backward_imports(graph: dict[str, set[str]]) -> list[tuple[str, str]]:
+    """Imports from an earlier stage into a later one, deferred imports included."""
+    found = []
+    for module, targets in graph.items():
+        here = stage_of(module)
+        if here is None:
+            continue
+        for target in targets:
+            there = stage_of(target)
+            if there is not None and STAGES.index(there) > STAGES.index(here):
+                found.append((module, target))
+    return sorted(found)
+
+
+def test_every_module_lives_in_a_stage_and_stages_import_only_earlier_ones() -> None:
+    graph = imports()
+    loose = [m for m in graph if m != "claude_nb" and stage_of(m) not in STAGES]
+    assert loose == [], "a module outside the stages"
+    assert backward_imports(graph) == []
+
+
+def test_the_direction_check_sees_a_backward_import() -> None:
+    graph = {"claude_nb.reduce.state": {"claude_nb.view.snapshot"}, "claude_nb.view.snapshot": set()}
+    assert backward_imports(graph) == [("claude_nb.reduce.state", "claude_nb.view.snapshot")]
+
+
+def test_each_stage_says_what_it_does_and_may_import() -> None:
+    for stage in STAGES:
+        init = PACKAGE / stage / "__init__.py"
+        doc = ast.get_docstring(ast.parse(init.read_text()))
+        assert doc and "import" in doc, f"{stage}/__init__.py has no docstring naming what it may import"
+
+
+def test_the_public_surface_is_the_flat_one() -> None:
+    import claude_nb
+
+    for name in claude_nb.__all__:
+        assert getattr(claude_nb, name) is not None
+
+
 def test_modules_stay_readable() -> None:
-    sizes = {p.name: len(p.read_text().splitlines()) for p in PACKAGE.rglob("*.py")}
-    assert sizes["_view.py"] < 400
-    assert max(sizes.values()) <= 450, {k: v for k, v in sizes.items() if v > 450}
+    sizes = {str(p.relative_to(PACKAGE)): len(p.read_text().splitlines()) for p in PACKAGE.rglob("*.py")}
+    assert max(sizes.values()) < 400, {k: v for k, v in sizes.items() if v >= 400}

@@ -60,7 +60,7 @@ def test_config_settings_take_effect(kernel: Kernel, replay: ReplayServer) -> No
         assert (replay.requests[-1].body["model"], replay.requests[-1].body["max_tokens"]) == ("claude-cell", 55)
     finally:
         kernel.run(
-            "%config Claude.model = claude_nb._config.default_model()\n%config Claude.max_tokens = 4096\n"
+            "%config Claude.model = claude_nb.core.config.default_model()\n%config Claude.max_tokens = 4096\n"
             "%config Claude.system = ''\n%config Claude.temperature = None\n%config Claude.out = '_claude'"
         )
 

@@ -257,7 +257,7 @@ def test_a_refused_key_stops_the_call_at_once(rows_api: ReplayServer, monkeypatc
 def test_auto_tries_one_row_live_and_turns_to_a_batch_when_live_would_be_long(
     rows_api: ReplayServer, row_answers: RowAnswers, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from claude_nb import _map_run
+    from claude_nb.rows import run as _map_run
 
     monkeypatch.setattr(_map_run, "AUTO_LIVE_ROWS", 20)  # (200 by default) to keep the test short
     row_answers.overload_every = 0

@@ -16,10 +16,10 @@ from typing import Any
 
 import pytest
 
-from claude_nb._rows import digest
 from claude_nb.replay import ReplayServer
 from claude_nb.replay._limits import Limits
 from claude_nb.replay._rows import RowAnswers, last_text
+from claude_nb.rows.table import digest
 
 from .conftest import Kernel, kernel_env
 

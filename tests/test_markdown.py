@@ -8,9 +8,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from markdown_it.token import Token
 
-from claude_nb._heal import heal
-from claude_nb._incremental import IncrementalMarkdown
-from claude_nb._markdown import MarkdownRenderer
+from claude_nb.render.heal import heal
+from claude_nb.render.incremental import IncrementalMarkdown
+from claude_nb.render.markdown import MarkdownRenderer
 from claude_nb.replay._scenarios import RICH_MARKDOWN
 
 R = MarkdownRenderer()
@@ -39,7 +39,7 @@ def test_every_look_the_highlighter_uses_is_styled() -> None:
     import re
     from importlib.resources import files
 
-    from claude_nb._markdown import _LOOKS
+    from claude_nb.render.markdown import _LOOKS
 
     css = files("claude_nb").joinpath("_frontend/view.css").read_text()
     styled = set(re.findall(r"\.cnb \.([a-z]+) \{", css))

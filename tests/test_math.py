@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import re
 
-from claude_nb._heal import heal
-from claude_nb._markdown import MarkdownRenderer
-from claude_nb._math import to_mathml
+from claude_nb.render.heal import heal
+from claude_nb.render.markdown import MarkdownRenderer
+from claude_nb.render.math import to_mathml
 from claude_nb.replay import message_script
 
 from .test_view import RecordingView
@@ -100,7 +100,7 @@ def test_the_view_sends_mathml_live_and_keeps_latex_in_markdown() -> None:
 
 
 def test_the_markdown_fallback_keeps_a_less_than_inside_math_as_tex() -> None:
-    from claude_nb import _fallback
+    from claude_nb.render import inert as _fallback
 
     text = (
         "If $a<b$ and \\(p<q\\) then $$x<y$$, while a<b outside is text.\n\n"

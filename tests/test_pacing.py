@@ -4,7 +4,7 @@ the rate-limit headers."""
 
 from __future__ import annotations
 
-from claude_nb._pacing import Pacing
+from claude_nb.rows.pacing import Pacing
 
 
 def simulate(cap: int, rows: int, retry_after: float = 1.0, latency: float = 0.2) -> tuple[int, float]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from claude_nb._reducer import StreamState, reduce_event
+from claude_nb.reduce.reducer import StreamState, reduce_event
 from claude_nb.replay import SCENARIOS, Script
 from claude_nb.replay._rules import sign_thinking
 from claude_nb.replay._scenarios import THINKING

@@ -13,11 +13,11 @@ import anthropic
 import pytest
 
 from claude_nb import StreamView
-from claude_nb._errors import network_cause
-from claude_nb._resume import AsyncResumingStream, ResumingStream
-from claude_nb._retry import retry_delay, should_retry_before_stream
-from claude_nb._splice import CONTINUE_PROMPT, prefill_allowed
+from claude_nb.core.errors import network_cause
 from claude_nb.replay import HttpError, ReplayServer, Script, Step, message_script
+from claude_nb.wire.resume import AsyncResumingStream, ResumingStream
+from claude_nb.wire.retry import retry_delay, should_retry_before_stream
+from claude_nb.wire.splice import CONTINUE_PROMPT, prefill_allowed
 
 from .scenarios import CUT_AT, FULL_ANSWER
 

@@ -52,7 +52,7 @@ def test_a_silent_stream_gives_up_with_a_short_read_timeout(kernel: Kernel) -> N
         assert not run.ok and len(run.error_lines) <= 12
         s = state(kernel, "cut")
         assert s["status"] == "error" and s["text"] == "This answer is cut off half way through"
-        keys = kernel.run("print(sorted(k[2] for k in claude_nb._client._clients))").stdout
+        keys = kernel.run("print(sorted(k[2] for k in claude_nb.wire.client._clients))").stdout
         assert "(10.0, 0.5)" in keys  # a client for the new setting; the old one is kept for its own
     finally:
         kernel.run("%config Claude.read_timeout = 120.0\n%config Claude.max_resumes = 3")

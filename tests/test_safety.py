@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
-from claude_nb._markdown import MarkdownRenderer
+from claude_nb.render.markdown import MarkdownRenderer
 from claude_nb.replay import message_script
 
 from .conftest import SENTINEL_KEY, Kernel
@@ -46,7 +46,7 @@ def test_rendered_payload_is_inert_and_visible(payload: str) -> None:
 
 def test_math_markup_is_presentation_only() -> None:
     """Every element inside a formula is presentation MathML; no attribute can link or style."""
-    from claude_nb._math import MATH_ATTRIBUTES, MATH_TAGS
+    from claude_nb.render.math import MATH_ATTRIBUTES, MATH_TAGS
 
     for payload in MATH:
         out = R.render(payload)
@@ -248,7 +248,7 @@ def test_login_without_stdin_fails_fast(kernel: Kernel) -> None:
 
 @pytest.mark.parametrize("payload", PAYLOADS, ids=range(len(PAYLOADS)))
 def test_markdown_fallback_is_inert_even_where_raw_html_is_rendered(payload: str) -> None:
-    from claude_nb import _fallback
+    from claude_nb.render import inert as _fallback
 
     permissive = MarkdownIt("commonmark", {"html": True})
     assert problems(permissive.render(_fallback.markdown(payload))) == []
@@ -258,7 +258,7 @@ def test_markdown_fallback_is_inert_even_where_raw_html_is_rendered(payload: str
 
 
 def test_fallback_keeps_ordinary_markdown() -> None:
-    from claude_nb import _fallback
+    from claude_nb.render import inert as _fallback
 
     text = (
         "Use `a < b` and <br>\n\n```html\n<div>x</div>\n```\n\n[ok](https://ok.example) ![i](https://e.example/i.png)"
@@ -272,7 +272,7 @@ def test_fallback_keeps_ordinary_markdown() -> None:
 
 
 def test_fallback_keeps_every_kind_of_code_exact() -> None:
-    from claude_nb import _fallback
+    from claude_nb.render import inert as _fallback
 
     code = [
         "```java\nList<String> xs = new ArrayList<>();\n```\n",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from claude_nb._errors import ClaudeError
-from claude_nb._thinking import (
+from claude_nb.core.errors import ClaudeError
+from claude_nb.request.thinking import (
     default_thinking,
     describe_thinking,
     fitted,

@@ -12,11 +12,11 @@ import pandas as pd
 import pytest
 
 from claude_nb import StreamView
-from claude_nb._api import resumable
-from claude_nb._errors import ClaudeError
-from claude_nb._tool_loop import AsyncToolLoop
-from claude_nb._tools import Toolbox, lookup_functions, server_tool
+from claude_nb.api.stream import resumable
+from claude_nb.core.errors import ClaudeError
 from claude_nb.replay import ReplayServer
+from claude_nb.tools.loop import AsyncToolLoop
+from claude_nb.tools.toolbox import Toolbox, lookup_functions, server_tool
 
 from .test_resume import Recorder
 
@@ -334,7 +334,7 @@ def test_an_image_the_api_would_refuse_is_refused_by_the_loopback_too(server: Re
 def test_images_in_tool_results_are_estimated_by_their_pixels() -> None:
     from PIL import Image
 
-    from claude_nb._tokens import block_tokens
+    from claude_nb.request.tokens import block_tokens
 
     def noise() -> Any:
         """A photo-like image: its PNG does not compress."""

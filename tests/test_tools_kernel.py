@@ -7,9 +7,9 @@ import re
 
 import pytest
 
-from claude_nb._tool_table import HIDDEN_NARRATION
 from claude_nb.replay import ReplayServer
 from claude_nb.replay._tool_scenarios import NARRATION
+from claude_nb.view.tool_table import HIDDEN_NARRATION
 
 from .conftest import Kernel
 from .test_magic_kernel import state

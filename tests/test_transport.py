@@ -8,16 +8,17 @@ from typing import Any
 import anthropic
 import pytest
 
-from claude_nb import IncompleteStreamError, StreamView, _view
-from claude_nb._reducer import OPENED, SYNTHESIZED
-from claude_nb._transport import (
+from claude_nb import IncompleteStreamError, StreamView
+from claude_nb.reduce.reducer import OPENED, SYNTHESIZED
+from claude_nb.replay import SCENARIOS, HttpError, ReplayServer, Script, Step, message_script
+from claude_nb.view import stream_view as _view
+from claude_nb.wire.transport import (
     AsyncRawStreamRequest,
     RawMessageStream,
     RawStreamRequest,
     open_stream,
     without_helper,
 )
-from claude_nb.replay import SCENARIOS, HttpError, ReplayServer, Script, Step, message_script
 
 from .scenarios import FAULTS
 
@@ -275,7 +276,7 @@ def test_aconsume_reads_a_manager_raw_with_the_same_message(server: ReplayServer
 
 def test_the_installed_sdk_offers_its_accumulator() -> None:
     """Else the magic silently falls back to the slower stream helper."""
-    from claude_nb import _transport
+    from claude_nb.wire import transport as _transport
 
     assert _transport.sdk_accumulator() is not None
     assert isinstance(open_stream(anthropic.Anthropic(api_key="sk-test"), REQUEST), RawStreamRequest)
@@ -316,7 +317,9 @@ def test_a_recorded_answer_says_so_through_any_client_of_the_offline_endpoint() 
     (the widget API) says so once, as ``%%claude`` does, and a real answer says nothing."""
     import asyncio
 
-    from claude_nb import _demo, _offline, resumable
+    from claude_nb import resumable
+    from claude_nb.offline import demo as _demo
+    from claude_nb.offline import endpoint as _offline
 
     _offline.set_speed(0)
     client = _offline.client(timeouts=(5, 30))

@@ -8,9 +8,9 @@ import anthropic
 import pytest
 
 from claude_nb import StreamView
-from claude_nb._markdown import MarkdownRenderer
-from claude_nb._static import ANSWER_MIME
+from claude_nb.render.markdown import MarkdownRenderer
 from claude_nb.replay import ReplayServer, message_script
+from claude_nb.view.snapshot import ANSWER_MIME
 
 from .scenarios import FAULTS
 

@@ -15,9 +15,11 @@ import httpx2
 import pytest
 
 import claude_nb
-from claude_nb import StreamView, _retry, _transport
+from claude_nb import StreamView
 from claude_nb.replay import HttpError, ReplayServer, Script
 from claude_nb.replay._script import Step
+from claude_nb.wire import retry as _retry
+from claude_nb.wire import transport as _transport
 
 from .conftest import Kernel, kernel_env
 from .sdk_private import HIDE_IN_KERNEL, hidden
@@ -185,7 +187,7 @@ def test_in_a_kernel_every_feature_works_without_them(replay: ReplayServer, tmp_
     kernel = Kernel(kernel_env(replay))
     try:
         assert kernel.run("%load_ext claude_nb\n" + HIDE_IN_KERNEL).ok
-        check = kernel.run("from claude_nb import _transport\nprint(_transport.sdk_accumulator())")
+        check = kernel.run("from claude_nb.wire import transport\nprint(transport.sdk_accumulator())")
         assert check.stdout.strip() == "None"
         kernel.run(
             "def lookup(key: str) -> dict:\n    '''Look a key up.\n\n    Args:\n        key: what\n    '''\n"

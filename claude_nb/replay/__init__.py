@@ -2,6 +2,10 @@
 
 ``python -m claude_nb.replay`` serves the built-in scenarios and prints the base URL
 to put in ``ANTHROPIC_BASE_URL``.
+
+A stage of its own, after ``wire``: it may import ``core``, ``request`` (the token
+estimate it answers ``count_tokens`` with) and ``wire.protocol`` (what the
+in-process endpoint and the transport agree on), and nothing that shows answers.
 """
 
 from ._scenarios import SCENARIOS, pick_scenario

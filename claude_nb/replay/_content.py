@@ -13,7 +13,7 @@ import io
 from collections.abc import Iterator
 from typing import Any
 
-from .._tokens import input_tokens, units
+from ..request.tokens import input_tokens, units
 from ._rules import Rejection
 
 __all__ = ["check_content", "input_tokens", "units"]

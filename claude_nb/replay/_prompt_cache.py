@@ -16,6 +16,7 @@ import threading
 from typing import Any
 
 from ._content import units
+from ._script import Step
 
 LOOKBACK = 20
 MIN_TOKENS = 1024
@@ -57,3 +58,28 @@ class PromptCache:
             if totals[last] >= self.min_tokens and totals[last] > read:
                 written = totals[last] - read
         return read, written
+
+
+def with_cache_usage(steps: list[Step], read: int, written: int, total: int) -> list[Step]:
+    """The steps with what the prompt cache read and wrote in their usage (and the
+    uncached rest as ``input_tokens``, as the API counts it), unless the script
+    already says (a scenario that reports its own cache figures)."""
+    if not read and not written:
+        return steps
+    out = []
+    for step in steps:
+        data: dict[str, Any] = step.data if step.kind == "event" and isinstance(step.data, dict) else {}
+        starts = data.get("type") == "message_start"
+        holder: dict[str, Any] = data.get("message", {}) if starts else data
+        usage = holder.get("usage") if data.get("type") in ("message_start", "message_delta") else None
+        if isinstance(usage, dict) and not usage.get("cache_read_input_tokens"):
+            usage = {
+                **usage,
+                "input_tokens": max(1, total - read - written),
+                "cache_read_input_tokens": read,
+                "cache_creation_input_tokens": written,
+            }
+            patched = {**data, "message": {**holder, "usage": usage}} if starts else {**data, "usage": usage}
+            step = Step(step.kind, step.name, patched, step.seconds)
+        out.append(step)
+    return out

@@ -242,3 +242,21 @@ def fold_steps(steps: list[Step]) -> dict[str, Any] | Rejection:
     for index, raw in buffers.items():
         message["content"][index]["input"] = json.loads(raw) if raw else {}
     return message
+
+
+def note_signature(data: Any, thinking: dict[int, list[str]], issued: dict[str, str]) -> None:
+    """Remember what a streamed thinking block said and the signature it came with, so
+    the block is accepted when the client sends it back (a recording's signature was
+    made by the real API, not by this server)."""
+    delta = data.get("delta") if isinstance(data, dict) else None
+    if not isinstance(delta, dict):
+        return
+    if delta.get("type") == "thinking_delta":
+        thinking.setdefault(int(data.get("index", 0)), []).append(str(delta.get("thinking", "")))
+    elif delta.get("type") == "signature_delta":
+        issued[str(delta.get("signature"))] = "".join(thinking.get(int(data.get("index", 0)), []))
+
+
+def is_text_delta(data: Any) -> bool:
+    delta = data.get("delta") if isinstance(data, dict) else None
+    return isinstance(delta, dict) and delta.get("type") == "text_delta"

@@ -21,7 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import quote
 
-from .._wire import NOTE_HEADER
+from ..wire.protocol import NOTE_HEADER
 from ._allowed import restrict
 from ._batch_routes import get as get_batches
 from ._batch_routes import post as post_batches
@@ -29,10 +29,10 @@ from ._batches import BatchStore
 from ._content import check_content, input_tokens
 from ._limits import Limits
 from ._models import model_info, model_list
-from ._prompt_cache import PromptCache
+from ._prompt_cache import PromptCache, with_cache_usage
 from ._rules import Rejection, check_beta, check_body, check_headers
 from ._scenarios import pick_scenario
-from ._script import Script, Step, fold_steps
+from ._script import Script, Step, fold_steps, is_text_delta, note_signature
 from ._versions import check_version
 
 
@@ -109,7 +109,7 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             script = owner._next_script(body)
             read, written = owner.prompt_cache.account(body)
-            steps = _with_cache_usage(restrict(script.steps, body), read, written, input_tokens(body))
+            steps = with_cache_usage(restrict(script.steps, body), read, written, input_tokens(body))
         except Exception as exc:
             # A bug in a scenario is the test's bug: say so loudly, never as a dropped connection.
             traceback.print_exc(file=sys.stderr)
@@ -240,9 +240,9 @@ class _Handler(BaseHTTPRequestHandler):
                     if pace or rng.random() < 0.35:
                         pending = self._send_some(pending, rng, keep_tail=not pace)
                     owner = self.server.owner
-                    if owner.first_text_sent_at is None and _is_text_delta(step.data):
+                    if owner.first_text_sent_at is None and is_text_delta(step.data):
                         owner.first_text_sent_at = time.time()
-                    _note_signature(step.data, thinking, owner.issued)
+                    note_signature(step.data, thinking, owner.issued)
                     if pace:
                         time.sleep(pace)
                     continue
@@ -279,49 +279,6 @@ class _Handler(BaseHTTPRequestHandler):
             return b""
         self._chunk(pending)
         return b""
-
-
-def _with_cache_usage(steps: list[Step], read: int, written: int, total: int) -> list[Step]:
-    """The steps with what the prompt cache read and wrote in their usage (and the
-    uncached rest as ``input_tokens``, as the API counts it), unless the script
-    already says (a scenario that reports its own cache figures)."""
-    if not read and not written:
-        return steps
-    out = []
-    for step in steps:
-        data: dict[str, Any] = step.data if step.kind == "event" and isinstance(step.data, dict) else {}
-        starts = data.get("type") == "message_start"
-        holder: dict[str, Any] = data.get("message", {}) if starts else data
-        usage = holder.get("usage") if data.get("type") in ("message_start", "message_delta") else None
-        if isinstance(usage, dict) and not usage.get("cache_read_input_tokens"):
-            usage = {
-                **usage,
-                "input_tokens": max(1, total - read - written),
-                "cache_read_input_tokens": read,
-                "cache_creation_input_tokens": written,
-            }
-            patched = {**data, "message": {**holder, "usage": usage}} if starts else {**data, "usage": usage}
-            step = Step(step.kind, step.name, patched, step.seconds)
-        out.append(step)
-    return out
-
-
-def _note_signature(data: Any, thinking: dict[int, list[str]], issued: dict[str, str]) -> None:
-    """Remember what a streamed thinking block said and the signature it came with, so
-    the block is accepted when the client sends it back (a recording's signature was
-    made by the real API, not by this server)."""
-    delta = data.get("delta") if isinstance(data, dict) else None
-    if not isinstance(delta, dict):
-        return
-    if delta.get("type") == "thinking_delta":
-        thinking.setdefault(int(data.get("index", 0)), []).append(str(delta.get("thinking", "")))
-    elif delta.get("type") == "signature_delta":
-        issued[str(delta.get("signature"))] = "".join(thinking.get(int(data.get("index", 0)), []))
-
-
-def _is_text_delta(data: Any) -> bool:
-    delta = data.get("delta") if isinstance(data, dict) else None
-    return isinstance(delta, dict) and delta.get("type") == "text_delta"
 
 
 class _Server(ThreadingHTTPServer):

@@ -1,0 +1,6 @@
+"""What every stage shares: failures as one short message (``errors``), reading SDK
+models and dicts alike (``plain``), the key kept in memory (``secrets``) and the
+settings (``config``).
+
+Imports nothing else of claude_nb; every later stage may import it.
+"""

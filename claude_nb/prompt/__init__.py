@@ -1,0 +1,6 @@
+"""The notebook as context: ``{name}`` interpolation without evaluation
+(``interpolate``), values as the blocks the API reads (``context``), figures,
+images, PDFs and files (``attachments``), DataFrames described (``dataframes``).
+
+May import ``core``, ``request`` and ``render`` (code spans are left alone).
+"""

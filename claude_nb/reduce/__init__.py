@@ -1,0 +1,6 @@
+"""Stream events reduced to plain state: the blocks as far as they arrived
+(``state``), the one function that folds an event into them (``reducer``), the
+Message rebuilt from them (``partial``) and why a turn ended (``stops``).
+
+Pure data, testable without Jupyter or HTTP. May import ``core`` only.
+"""

@@ -1,0 +1,269 @@
+"""Block-incremental markdown: finished top-level blocks are rendered once and frozen,
+only the last (live) block is parsed and rendered again on each update.
+
+Re-rendering a whole answer per update is O(n²) in its length; this keeps each
+update proportional to the live block. Frozen + live equals the one-shot render of
+the same prefix because a block is frozen only once the *next* block's first line
+is complete (an ordered list continued after a blank line, or a setext underline,
+would otherwise be split wrongly). Reference definitions that appear after their use
+can still change earlier blocks, so ``finish`` does one settle render of the whole.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from .heal import heal, in_open_fence
+from .lists import ListTail, line_offset, split_list
+from .markdown import MarkdownRenderer
+from .tail import InlineTail, render_split
+
+_REFERENCE_DEFINITION = re.compile(r"^ {0,3}\[[^\]\n]+\]:", re.MULTILINE)
+
+# The append fast path. Most frames only add words to the last line of a paragraph,
+# heading, list item or quote. When the added text is letters, digits, spaces and a
+# little punctuation with no markdown meaning, the previous render ended in plain
+# text, and the last line's content starts with a letter (so no block marker can be
+# completed by the addition), the new HTML is the old HTML with the text inserted
+# before its trailing closing tags: no parse needed. A dollar is never safe: it
+# may close a formula. Property tests check this
+# against the one-shot render at every prefix.
+_SAFE_SUFFIX = re.compile(r"(?:[^\W_]|[ ,.:?'!()/\"%+=@-])*(?:[^\W_]|[,.:?'!])\Z")
+_SAFE_END = re.compile(r"[^\W_]|[,.:?'!]")
+_PLAIN_LINE = re.compile(r"(?: {0,3}(?:[-+*]|\d{1,9}[.)]) +| {0,3}> ?| {0,3}#{1,6} +)*[A-Za-z]")
+_TAG_NAME = re.compile(r"[a-z0-9]+")
+_FAST_BLOCKS = frozenset({"paragraph_open", "heading_open", "bullet_list_open", "ordered_list_open", "blockquote_open"})
+
+
+@dataclass
+class Frame:
+    """What changed since the last update: blocks frozen now, and the whole live HTML."""
+
+    frozen: list[str] = field(default_factory=list)
+    live: str = ""
+    reset: bool = False
+    """True when everything before must be thrown away (the settle render changed it)."""
+
+
+def _top_level_blocks(tokens: list[Any]) -> list[tuple[int, int, int]]:
+    """(first token, end token, first source line) of each top-level block."""
+    blocks: list[tuple[int, int, int]] = []
+    depth = 0
+    start = 0
+    for i, token in enumerate(tokens):
+        if depth == 0:
+            start = i
+        depth += token.nesting
+        if depth == 0 and token.level == 0:
+            line = tokens[start].map[0] if tokens[start].map else 0
+            blocks.append((start, i + 1, line))
+    return blocks
+
+
+# Blocks that a later line can still extend across a blank line: a list item's
+# continuation or a new item (which also makes the list loose), more indented code.
+_EXTENDED_ACROSS_BLANK = frozenset({"bullet_list_open", "ordered_list_open", "code_block"})
+
+
+def _closed_by_blank(tokens: list[Any], blocks: list[tuple[int, int, int]]) -> bool:
+    """Whether the block before the last is final although the last block's first line
+    is still being typed: a blank line separates them and nothing of its kind
+    continues past a blank line. Without this the previous block would be parsed
+    again on every frame until the next one's first line ends (for prose, the whole
+    next paragraph)."""
+    previous = tokens[blocks[-2][0]]
+    if previous.type in _EXTENDED_ACROSS_BLANK or not previous.map:
+        return False
+    return bool(blocks[-1][2] > previous.map[1])
+
+
+def _closing_run_start(html: str) -> int:
+    """Where the run of closing tags and newlines that ends ``html`` starts."""
+    end = len(html)
+    while end:
+        if html[end - 1] == "\n":
+            end -= 1
+            continue
+        start = html.rfind("</", 0, end) if html[end - 1] == ">" else -1
+        if start < 0 or not _TAG_NAME.fullmatch(html, start + 2, end - 1):
+            break
+        end = start
+    return end
+
+
+class IncrementalMarkdown:
+    """Feed it the growing source with ``update``; it returns only what is new.
+
+    The source must only grow (append-only), as a streamed answer does.
+    """
+
+    def __init__(self, renderer: MarkdownRenderer, *, heal_tail: bool = True) -> None:
+        self._renderer = renderer
+        self._heal = heal_tail
+        self._frozen_end = 0
+        self._frozen_html: list[str] = []
+        self._references: dict[str, Any] = {}
+        self._live_html = ""
+        self._source = ""
+        self._append_ok = False
+        """The live HTML is an unhealed render of one block that the fast path may extend."""
+        self._single_block = False
+        self._tail: InlineTail | None = None
+        """Set when the next frames may re-render only the last line's content."""
+        self._list: ListTail | None = None
+        """Set when the next frames may re-render only the last items of a list."""
+
+    @property
+    def frozen_html(self) -> list[str]:
+        return list(self._frozen_html)
+
+    @property
+    def html(self) -> str:
+        """Everything as the view currently shows it."""
+        return "".join(self._frozen_html) + self._live_html
+
+    def _try_append(self, source: str) -> Frame | None:
+        previous = self._source
+        if not (self._append_ok and len(source) > len(previous) and source.startswith(previous)):
+            return None
+        suffix = source[len(previous) :]
+        last_line = previous[previous.rfind("\n") + 1 :]
+        # Anchored checks only: an unanchored search would scan the whole answer.
+        if not (_SAFE_SUFFIX.match(suffix) and _SAFE_END.fullmatch(previous[-1:]) and _PLAIN_LINE.match(last_line)):
+            return None
+        if "[" in previous[self._frozen_end :]:
+            return None  # a ")" or quote may close a link opened on an earlier line
+        cut = _closing_run_start(self._live_html)
+        self._live_html = self._live_html[:cut] + suffix + self._live_html[cut:]
+        self._source = source
+        return Frame(live=self._live_html)
+
+    def update(self, source: str) -> Frame:
+        fast = self._try_append(source) or self._try_tail(source) or self._try_list(source)
+        if fast is not None:
+            return fast
+        self._source = source
+        live_src = source[self._frozen_end :]
+        env: dict[str, Any] = {"references": dict(self._references)}
+        renderer = self._renderer
+        tokens = renderer.parse(live_src, env)
+        blocks = _top_level_blocks(tokens)
+        frame = Frame()
+        line_base = 0  # the line of the parse that ``live_src`` starts on
+        if len(blocks) >= 2:
+            # A block is final once the next block's first line is complete. That holds
+            # for every block but the last two; for the one before the last only when
+            # the last block's first line has ended, or a blank line closed it for good.
+            keep = len(blocks) - 1
+            if "\n" not in live_src[line_offset(live_src, blocks[-1][2]) :] and not _closed_by_blank(tokens, blocks):
+                keep -= 1
+            if keep >= 1:
+                cut = line_offset(live_src, blocks[keep][2])
+                frozen_src = live_src[:cut]
+                html = renderer.render_tokens(tokens[: blocks[keep][0]], env)
+                frame.frozen.append(html)
+                self._frozen_html.append(html)
+                if "]:" in frozen_src:
+                    ref_env: dict[str, Any] = {"references": self._references}
+                    renderer.parse(frozen_src, ref_env)
+                self._frozen_end += cut
+                tokens = tokens[blocks[keep][0] :]
+                live_src = live_src[cut:]
+                line_base = blocks[keep][2]
+        highlight = True
+        # Healing finding nothing to close is also what makes appending plain text safe.
+        healed = heal(live_src)
+        healed_same = healed == live_src
+        shown = live_src
+        if self._heal:
+            # Display only: an open code fence is re-rendered every frame while it grows,
+            # and highlighting it each time costs more than the rest of the frame;
+            # it is highlighted once it closes.
+            highlight = not in_open_fence(live_src)
+            if not healed_same:
+                shown = healed
+                env = {"references": dict(self._references)}
+                tokens = renderer.parse(healed, env)
+                line_base = 0
+        raw, self._tail = render_split(renderer, shown, tokens, env, highlight=highlight, line_base=line_base)
+        self._list = split_list(renderer, shown, tokens, env, line_base) if highlight else None
+        frame.live = renderer.sanitizer.clean(raw) if tokens else ""
+        self._live_html = frame.live
+        self._single_block = bool(tokens) and len(_top_level_blocks(tokens)) == 1
+        self._append_ok = healed_same and self._single_block and tokens[0].type in _FAST_BLOCKS
+        return frame
+
+    def _try_tail(self, source: str) -> Frame | None:
+        """Only the last line's content changed: re-render that paragraph's text alone."""
+        tail = self._tail
+        if tail is None or not source.startswith(self._source):
+            return None
+        live_src = source[self._frozen_end :]
+        if not live_src.startswith(tail.head_src) or "\n" in live_src[len(tail.head_src) :]:
+            return None
+        shown = heal(live_src) if self._heal else live_src
+        raw = tail.render(self._renderer, shown)
+        if raw is None:
+            return None
+        self._source = source
+        self._live_html = self._renderer.sanitizer.clean(raw)
+        self._append_ok = shown == live_src and self._single_block
+        return Frame(live=self._live_html)
+
+    def _try_list(self, source: str) -> Frame | None:
+        """The live block is a tight list that may only have grown at its end: parse
+        the source from its last item on alone."""
+        split = self._list
+        if split is None or not source.startswith(self._source):
+            return None
+        live_src = source[self._frozen_end :]
+        shown = heal(live_src) if self._heal else live_src
+        result = split.render(self._renderer, live_src, shown, {"references": dict(self._references)})
+        if result is None:
+            return None
+        raw, self._list = result
+        self._source = source
+        self._live_html = self._renderer.sanitizer.clean(raw)
+        self._tail = None
+        self._append_ok = False
+        return Frame(live=self._live_html)
+
+    def finish(self, source: str | None = None) -> Frame:
+        """The settle render: the whole document at once, exactly the one-shot output.
+
+        Returns a reset frame only when it differs from what is on screen."""
+        if source is not None:
+            self._source = source
+        live = self._live_html_unhealed()
+        if not _REFERENCE_DEFINITION.search(self._source):
+            # Without reference definitions frozen + live *is* the one-shot render
+            # (the property the tests check), so the settle render can be skipped.
+            self._frozen_html.append(live)
+            self._live_html = ""
+            self._frozen_end = len(self._source)
+            self._append_ok = False
+            self._tail = None
+            self._list = None
+            return Frame(frozen=[live])
+        final = self._renderer.render(self._source)
+        frame = Frame(live="", reset=final != "".join(self._frozen_html) + live)
+        if frame.reset:
+            self._frozen_html = [final]
+            frame.frozen = [final]
+            self._live_html = ""
+        else:
+            # The live block's unhealed render becomes frozen as it stands.
+            self._frozen_html.append(live)
+            frame.frozen = [live]
+            self._live_html = ""
+        self._frozen_end = len(self._source)
+        return frame
+
+    def _live_html_unhealed(self) -> str:
+        live_src = self._source[self._frozen_end :]
+        if not live_src:
+            return ""
+        env: dict[str, Any] = {"references": dict(self._references)}
+        return self._renderer.render_tokens(self._renderer.parse(live_src, env), env)
