@@ -428,6 +428,34 @@ def test_a_tool_call_shows_pending_then_running_then_its_result(
         _screenshot(page, "lab-tool-loop.png")
 
 
+NARRATED_CELLS = [
+    "%load_ext claude_nb\n"
+    "def get_weather(city: str) -> str:\n"
+    '    """Today\'s weather for a city.\n\n    Args:\n        city: The city.\n    """\n'
+    "    return f'sunny in {city}, 21 °C'",
+    "%%claude --tools get_weather\nreplay:narrated_tools What is the weather in Zürich? Look twice.",
+]
+
+
+def test_a_narrated_tool_loop_reads_in_order(browser: Browser, request: pytest.FixtureRequest) -> None:
+    """Today's models say what they do between calls in thinking blocks: the table
+    shows those words between the calls, in order, on the page the user sees. The
+    screenshot is the README's picture."""
+    from claude_nb.replay._tool_scenarios import NARRATION
+
+    with one_off_notebook(browser, request, "narrated", NARRATED_CELLS) as (_root, page):
+        run_all_cells(page)
+        page.wait_for_function(FINAL, timeout=60_000)
+        out = page.locator(".jp-OutputArea .cnb")
+        rows = out.locator("table.cnb-tools tbody tr")
+        said = [rows.nth(i).inner_text().strip() for i in range(rows.count())]
+        assert said[0] == NARRATION[0] and said[2] == NARRATION[1] and said[4] == NARRATION[2], said
+        assert "toolu" not in said[1] and said[1].startswith("get_weather") and "sunny in Zürich" in said[1]
+        assert "Sunny, by both looks." in out.locator(".cnb-answer").inner_text()
+        out.locator("details.cnb-thinking summary").click()
+        _screenshot(page, "lab-narrated-tools.png")
+
+
 MATH_CELLS = ["%load_ext claude_nb", "%%claude\nreplay:math"]
 
 PAUSED = """() => {
