@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: demo test lint typecheck unit unit-oldest-sdk browser bench bench-quick chromium dist clean
+.PHONY: demo test lint typecheck docs unit unit-oldest-sdk browser bench bench-quick chromium dist clean
 
 # The lowest anthropic release pyproject.toml allows: tested as well as the newest.
 OLDEST_SDK := $(shell sed -n 's/.*"anthropic>=\([0-9.]*\),.*/\1/p' pyproject.toml)
@@ -48,6 +48,10 @@ lint: $(VENV)/.installed-test
 typecheck: $(VENV)/.installed-test
 	$(BIN)/mypy
 
+# The docs site, from docs/ and the docstrings (mkdocstrings): any warning fails it.
+docs: $(VENV)/.installed-test
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
+
 unit: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -q -m "not browser"
 
@@ -69,7 +73,7 @@ BINDER_LOG := $(VENV)/binder-test.log
 test:
 	@$(MAKE) --no-print-directory -j3 $(VENV)/.installed-test $(OLD_VENV)/.installed chromium
 	@$(BIN)/python -m pytest -q -p no:cacheprovider -m binder > $(BINDER_LOG) 2>&1 & binder=$$!; \
-	$(MAKE) --no-print-directory -j2 lint typecheck unit-oldest-sdk; checks=$$?; \
+	$(MAKE) --no-print-directory -j2 lint typecheck docs unit-oldest-sdk; checks=$$?; \
 	wait $$binder; binder_status=$$?; echo "--- the Binder check"; cat $(BINDER_LOG); \
 	[ $$checks -eq 0 ] && [ $$binder_status -eq 0 ]
 	$(BIN)/python -m pytest -q -n 2 -m "not binder and not browser"
@@ -95,4 +99,4 @@ dist: | $(BIN)/python
 	$(BIN)/python -m build --outdir dist .
 
 clean:
-	rm -rf $(VENV) $(OLD_VENV) dist build .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) $(OLD_VENV) dist build site .pytest_cache .mypy_cache .ruff_cache .hypothesis
