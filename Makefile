@@ -73,7 +73,7 @@ BINDER_LOG := $(VENV)/binder-test.log
 test:
 	@$(MAKE) --no-print-directory -j3 $(VENV)/.installed-test $(OLD_VENV)/.installed chromium
 	@$(BIN)/python -m pytest -q -p no:cacheprovider -m binder > $(BINDER_LOG) 2>&1 & binder=$$!; \
-	$(MAKE) --no-print-directory -j2 lint typecheck docs unit-oldest-sdk; checks=$$?; \
+	$(MAKE) --no-print-directory -j2 unit-oldest-sdk lint typecheck docs; checks=$$?; \
 	wait $$binder; binder_status=$$?; echo "--- the Binder check"; cat $(BINDER_LOG); \
 	[ $$checks -eq 0 ] && [ $$binder_status -eq 0 ]
 	$(BIN)/python -m pytest -q -n 2 -m "not binder and not browser"

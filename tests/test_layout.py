@@ -177,3 +177,14 @@ def test_the_public_surface_is_the_flat_one() -> None:
 def test_modules_stay_readable() -> None:
     sizes = {str(p.relative_to(PACKAGE)): len(p.read_text().splitlines()) for p in PACKAGE.rglob("*.py")}
     assert max(sizes.values()) < 400, {k: v for k, v in sizes.items() if v >= 400}
+
+
+def test_the_renderer_is_one_pass() -> None:
+    """The incremental renderer owns the parse state; healing, lists and the last line
+    are pure transformations that never call the renderer back."""
+    graph = imports()
+    helpers = ("claude_nb.render.heal", "claude_nb.render.lists", "claude_nb.render.tail")
+    for helper in helpers:
+        assert "claude_nb.render.markdown" not in graph[helper], helper
+        assert "claude_nb.render.incremental" not in graph[helper], helper
+    assert set(helpers) <= graph["claude_nb.render.incremental"]

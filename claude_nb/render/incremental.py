@@ -15,10 +15,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import lists, tail
 from .heal import heal, in_open_fence
-from .lists import ListTail, line_offset, split_list
+from .lists import ListTail, line_offset
 from .markdown import MarkdownRenderer
-from .tail import InlineTail, render_split
+from .tail import InlineTail
 
 _REFERENCE_DEFINITION = re.compile(r"^ {0,3}\[[^\]\n]+\]:", re.MULTILINE)
 
@@ -187,26 +188,49 @@ class IncrementalMarkdown:
                 env = {"references": dict(self._references)}
                 tokens = renderer.parse(healed, env)
                 line_base = 0
-        raw, self._tail = render_split(renderer, shown, tokens, env, highlight=highlight, line_base=line_base)
-        self._list = split_list(renderer, shown, tokens, env, line_base) if highlight else None
+        raw, self._tail = self._render_live(shown, tokens, env, highlight, line_base)
+        self._list = self._split_list(shown, tokens, env, line_base) if highlight else None
         frame.live = renderer.sanitizer.clean(raw) if tokens else ""
         self._live_html = frame.live
         self._single_block = bool(tokens) and len(_top_level_blocks(tokens)) == 1
         self._append_ok = healed_same and self._single_block and tokens[0].type in _FAST_BLOCKS
         return frame
 
+    def _render_live(
+        self, shown: str, tokens: list[Any], env: dict[str, Any], highlight: bool, line_base: int
+    ) -> tuple[str, InlineTail | None]:
+        """Unsanitized HTML of the live block, and, where its shape allows, the split
+        that lets the next frames re-render only its last line (``tail``)."""
+        render = self._renderer.render_unsanitized
+        found = tail.find_split(shown, tokens, line_base)
+        split = found.cut(render(found.marked(tokens), env, highlight=highlight), env) if found else None
+        if found is None or split is None:
+            return render(tokens, env, highlight=highlight), None
+        return split.head + render([tokens[found.index]], env) + split.tail, split
+
+    def _split_list(self, shown: str, tokens: list[Any], env: dict[str, Any], line_base: int) -> ListTail | None:
+        """Where a live tight list may be split before its last item (``lists``), with
+        the parts kept rendered."""
+        found = lists.find_split(shown, tokens, line_base)
+        if found is None:
+            return None
+        render = self._renderer.render_unsanitized
+        parts = (render(tokens[:1], env), render(tokens[1 : found.last], env), render(tokens[-1:], env))
+        return lists.list_tail(shown, tokens, found, parts)
+
     def _try_tail(self, source: str) -> Frame | None:
         """Only the last line's content changed: re-render that paragraph's text alone."""
-        tail = self._tail
-        if tail is None or not source.startswith(self._source):
+        split = self._tail
+        if split is None or not source.startswith(self._source):
             return None
         live_src = source[self._frozen_end :]
-        if not live_src.startswith(tail.head_src) or "\n" in live_src[len(tail.head_src) :]:
+        if not live_src.startswith(split.head_src) or "\n" in live_src[len(split.head_src) :]:
             return None
         shown = heal(live_src) if self._heal else live_src
-        raw = tail.render(self._renderer, shown)
-        if raw is None:
+        inline_src = split.inline_source(shown)
+        if inline_src is None:
             return None
+        raw = split.head + self._renderer.render_inline_unsanitized(inline_src, split.env) + split.tail
         self._source = source
         self._live_html = self._renderer.sanitizer.clean(raw)
         self._append_ok = shown == live_src and self._single_block
@@ -214,18 +238,35 @@ class IncrementalMarkdown:
 
     def _try_list(self, source: str) -> Frame | None:
         """The live block is a tight list that may only have grown at its end: parse
-        the source from its last item on alone."""
+        the source from its last item on alone, and splice its items in."""
         split = self._list
         if split is None or not source.startswith(self._source):
             return None
         live_src = source[self._frozen_end :]
         shown = heal(live_src) if self._heal else live_src
-        result = split.render(self._renderer, live_src, shown, {"references": dict(self._references)})
-        if result is None:
+        raw_rest = split.rest_of(live_src)
+        if raw_rest is None or not shown.startswith(split.head_src):
             return None
-        raw, self._list = result
+        renderer = self._renderer
+        env: dict[str, Any] = {"references": dict(self._references)}
+        # The source as it stands must still be this one list (else the blocks after it
+        # would be frozen first, and only they healed); what is displayed, too.
+        tokens = renderer.parse(raw_rest, env)
+        items = split.continued_items(tokens)
+        rest = shown[len(split.head_src) :]
+        if items is not None and rest != raw_rest:
+            tokens = renderer.parse(rest, env) if rest else []
+            items = split.continued_items(tokens) if rest else []
+        if items is None:
+            return None
+        html = split.joined(renderer.render_unsanitized(tokens[1:-1], env) if rest else "")
+        if len(items) > 1:
+            # Items completed in this frame join the kept ones.
+            cut = line_offset(rest, tokens[items[-1]].map[0])  # type: ignore[index]
+            split = split.keeping(rest[:cut], renderer.render_unsanitized(tokens[1 : items[-1]], env))
         self._source = source
-        self._live_html = self._renderer.sanitizer.clean(raw)
+        self._live_html = renderer.sanitizer.clean(html)
+        self._list = split
         self._tail = None
         self._append_ok = False
         return Frame(live=self._live_html)

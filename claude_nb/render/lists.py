@@ -7,17 +7,18 @@ another one. So while none of those arrives, the earlier items are kept rendered
 only the source from the last item on is parsed, as a list of its own, whose items
 are spliced in between the kept ones and the closing tag. Property tests check
 every such frame against a full parse.
+
+Pure: this finds where to split and what may be kept; the incremental renderer,
+which owns the parse state, does every parse and render.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from markdown_it.token import Token
-
-from .markdown import MarkdownRenderer
 
 _LISTS = frozenset({"bullet_list_open", "ordered_list_open"})
 _BLANK_LINE = re.compile(r"(?:^|\n)[ \t]*\n")
@@ -38,50 +39,16 @@ class ListTail:
     attrs: tuple[tuple[str, Any], ...]
     """The list's attributes but ``start`` (a task item anywhere adds a class)."""
 
-    def render(
-        self, renderer: MarkdownRenderer, live: str, shown: str, env: dict[str, Any]
-    ) -> tuple[str, ListTail] | None:
-        """Unsanitized HTML of ``shown`` (``live``, the live block's source, as displayed:
-        healed), and the split for the next frame; None when more than the last items
-        may have changed."""
-        if not (live.startswith(self.head_src) and shown.startswith(self.head_src)):
+    def rest_of(self, live: str) -> str | None:
+        """The live block's source from the last kept item on (``live``: the block's
+        source as it stands), to parse alone; None when the kept items may have
+        changed (a blank line makes the whole list loose)."""
+        if not live.startswith(self.head_src):
             return None
-        # The source as it stands must still be this one list (else the blocks after it
-        # would be frozen first, and only they healed); what is displayed, too.
-        raw_rest = live[len(self.head_src) :]
-        if not raw_rest or _BLANK_LINE.search(raw_rest):
-            return None
-        tokens = renderer.parse(raw_rest, env)
-        items = self._continued_items(tokens)
-        if items is None:
-            return None
-        rest = shown[len(self.head_src) :]
-        if rest != raw_rest:
-            if not rest:
-                return self.open_html + self.items_html + self.close_html, self
-            tokens = renderer.parse(rest, env)
-            items = self._continued_items(tokens)
-            if items is None:
-                return None
-        inner = renderer.render_unsanitized(tokens[1:-1], env)
-        html = self.open_html + self.items_html + inner + self.close_html
-        if len(items) == 1:
-            return html, self
-        # Items completed in this frame join the kept ones.
-        last = items[-1]
-        cut = line_offset(rest, tokens[last].map[0])  # type: ignore[index]
-        kept = renderer.render_unsanitized(tokens[1:last], env)
-        return html, ListTail(
-            self.head_src + rest[:cut],
-            self.open_html,
-            self.items_html + kept,
-            self.close_html,
-            self.kind,
-            self.markup,
-            self.attrs,
-        )
+        rest = live[len(self.head_src) :]
+        return None if not rest or _BLANK_LINE.search(rest) else rest
 
-    def _continued_items(self, tokens: list[Token]) -> list[int] | None:
+    def continued_items(self, tokens: list[Token]) -> list[int] | None:
         """The top-level items when ``tokens`` are one tight list that continues this one."""
         items = _tight_list_items(tokens)
         if items is None:
@@ -90,13 +57,28 @@ class ListTail:
         same = (first.type, first.markup, _attrs(first)) == (self.kind, self.markup, self.attrs)
         return items if same else None
 
+    def joined(self, inner_html: str) -> str:
+        """The whole list with ``inner_html`` (the items from the last kept one on) spliced in."""
+        return self.open_html + self.items_html + inner_html + self.close_html
 
-def split_list(
-    renderer: MarkdownRenderer, shown: str, tokens: list[Token], env: dict[str, Any], line_base: int = 0
-) -> ListTail | None:
-    """The split of a live block that is one tight list of two or more items, parsed
-    from ``shown`` into ``tokens`` (whose line numbers count from ``line_base`` when
-    they are the tail of a longer parse); None for anything else."""
+    def keeping(self, source: str, items_html: str) -> ListTail:
+        """This split moved on: ``source`` and ``items_html`` join the kept items."""
+        return replace(self, head_src=self.head_src + source, items_html=self.items_html + items_html)
+
+
+@dataclass(frozen=True)
+class ListSplit:
+    """Where a live block that is one tight list of two or more items may be split:
+    before its last item (token ``last``, source offset ``cut``). Found from tokens alone."""
+
+    last: int
+    cut: int
+
+
+def find_split(shown: str, tokens: list[Token], line_base: int = 0) -> ListSplit | None:
+    """The split of a live block parsed from ``shown`` into ``tokens`` (whose line
+    numbers count from ``line_base`` when they are the tail of a longer parse);
+    None for anything but one tight list of two or more items."""
     items = _tight_list_items(tokens)
     if items is None or len(items) < 2:
         return None
@@ -104,16 +86,14 @@ def split_list(
     cut = line_offset(shown, tokens[last].map[0] - line_base)  # type: ignore[index]
     if _BLANK_LINE.search(shown, 0, cut):
         return None  # loose, though no item may hold a paragraph to show it yet
+    return ListSplit(last, cut)
+
+
+def list_tail(shown: str, tokens: list[Token], split: ListSplit, parts: tuple[str, str, str]) -> ListTail:
+    """The split as kept for the next frames: ``parts`` are the renders of the list's
+    opening tag, of its items before the last, and of its closing tag."""
     first = tokens[0]
-    return ListTail(
-        head_src=shown[:cut],
-        open_html=renderer.render_unsanitized(tokens[:1], env),
-        items_html=renderer.render_unsanitized(tokens[1:last], env),
-        close_html=renderer.render_unsanitized(tokens[-1:], env),
-        kind=first.type,
-        markup=first.markup,
-        attrs=_attrs(first),
-    )
+    return ListTail(shown[: split.cut], *parts, kind=first.type, markup=first.markup, attrs=_attrs(first))
 
 
 def _attrs(token: Token) -> tuple[tuple[str, Any], ...]:

@@ -7,6 +7,9 @@ or table character can start another kind of line. So while no newline arrives,
 the block's structure is fixed and only the inline content of its last paragraph
 needs parsing again; the HTML before and after that paragraph's text is kept from
 the last full render. Property tests check the result against one-shot renders.
+
+Pure: this finds where to split and cuts a render in two; the incremental renderer,
+which owns the parse state, does every parse and render.
 """
 
 from __future__ import annotations
@@ -16,8 +19,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from markdown_it.token import Token
-
-from .markdown import MarkdownRenderer
 
 _CONTENT_START = re.compile(r"(?: {0,3}(?:[-+*]|\d{1,9}[.)]) +| {0,3}> ?)*(?=[A-Za-z])")
 _OPENERS = frozenset({"paragraph_open", "bullet_list_open", "ordered_list_open", "blockquote_open"})
@@ -39,43 +40,49 @@ class InlineTail:
     tail: str
     env: dict[str, Any]
 
-    def render(self, renderer: MarkdownRenderer, src: str) -> str | None:
-        """Unsanitized HTML of ``src``, or None when more than the last line's content changed."""
+    def inline_source(self, src: str) -> str | None:
+        """The last paragraph's inline content for ``src``, to render between ``head``
+        and ``tail``; None when more than the last line's content changed."""
         if not src.startswith(self.head_src):
             return None
         line = src[len(self.head_src) :]
         if not _plain_content(line):
             return None
-        inline = renderer.render_inline_unsanitized(self.content_prefix + line.rstrip(), self.env)
-        return self.head + inline + self.tail
+        return self.content_prefix + line.rstrip()
 
 
 def _plain_content(line: str) -> bool:
     return bool(line) and line[0].isascii() and line[0].isalpha() and not any(c in line for c in "\n\r\x00")
 
 
-def render_split(
-    renderer: MarkdownRenderer,
-    src: str,
-    tokens: list[Token],
-    env: dict[str, Any],
-    *,
-    highlight: bool,
-    line_base: int = 0,
-) -> tuple[str, InlineTail | None]:
-    """Unsanitized HTML of ``tokens`` (parsed from ``src``; their line numbers count
-    from ``line_base`` when they are the tail of a longer parse), and the split that
-    lets the next frames re-render only the last line when the block's shape allows it."""
-    split = _split(renderer, src, tokens, env, highlight, line_base)
-    if split is None:
-        return renderer.render_unsanitized(tokens, env, highlight=highlight), None
-    inline_html = renderer.render_unsanitized([tokens[split[0]]], env)
-    return split[1].head + inline_html + split[1].tail, split[1]
+@dataclass(frozen=True)
+class TailSplit:
+    """Where a live block may be split: its last paragraph's inline token, and the
+    source and inline content before the last line. Found from tokens alone."""
+
+    index: int
+    head_src: str
+    content_prefix: str
+
+    def marked(self, tokens: list[Token]) -> list[Token]:
+        """``tokens`` with that paragraph's text replaced by a mark, to render once and
+        cut in two around it (``cut``)."""
+        mark = Token("inline", "", 0, children=[Token("text", "", 0, content=_MARK)])
+        return [*tokens[: self.index], mark, *tokens[self.index + 1 :]]
+
+    def cut(self, marked_html: str, env: dict[str, Any]) -> InlineTail | None:
+        """The render of ``marked`` split around the mark; None if the mark did not
+        come through exactly once."""
+        if marked_html.count(_MARK) != 1:
+            return None
+        head, tail = marked_html.split(_MARK)
+        return InlineTail(self.head_src, self.content_prefix, head, tail, env)
 
 
-def _split(
-    renderer: MarkdownRenderer, src: str, tokens: list[Token], env: dict[str, Any], highlight: bool, line_base: int
-) -> tuple[int, InlineTail] | None:
+def find_split(src: str, tokens: list[Token], line_base: int = 0) -> TailSplit | None:
+    """The split that lets the next frames re-render only the last line of ``src``
+    (parsed into ``tokens``, whose line numbers count from ``line_base`` when they
+    are the tail of a longer parse), when the block's shape allows it."""
     if not tokens or tokens[0].type not in _OPENERS:
         return None
     i = len(tokens) - 1
@@ -99,9 +106,4 @@ def _split(
         return None
     if any(child.type == "html_inline" for child in inline.children or ()):
         return None
-    marked = Token("inline", "", 0, children=[Token("text", "", 0, content=_MARK)])
-    raw = renderer.render_unsanitized([*tokens[:i], marked, *tokens[i + 1 :]], env, highlight=highlight)
-    if raw.count(_MARK) != 1:
-        return None
-    head, tail = raw.split(_MARK)
-    return i, InlineTail(src[: start.end()], prefix, head, tail, env)
+    return TailSplit(i, src[: start.end()], prefix)
