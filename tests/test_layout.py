@@ -112,9 +112,9 @@ def test_only_demo_and_replay_modules_import_the_loopback_server() -> None:
 
 STAGES = (
     "core",
-    "reduce",
     "request",
     "wire",
+    "reduce",
     "render",
     "view",
     "prompt",

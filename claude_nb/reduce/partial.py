@@ -10,11 +10,9 @@ Message is the SDK's GA type when every block is one it knows, else its beta typ
 
 from __future__ import annotations
 
-import typing
 from typing import Any
 
-import anthropic
-
+from ..core.message import build_message, made_for_its_type, validated
 from .reducer import StreamState, as_plain, field_of
 from .state import TOOL_BLOCKS
 
@@ -54,47 +52,6 @@ def message_data(state: StreamState) -> dict[str, Any]:
     if state.stop_details:
         data["stop_details"] = state.stop_details
     return data
-
-
-def build_message(data: dict[str, Any]) -> Any:
-    """The SDK's Message of ``data``: GA when it holds only GA blocks, else beta,
-    else (a block no SDK type knows) built as it stands."""
-    return validated(data) or anthropic.types.Message.model_construct(None, **data)
-
-
-def validated(data: dict[str, Any]) -> Any:
-    """``data`` as the SDK's GA Message, or its beta one, whichever has a class for
-    every block; None if neither has. Validated where it can be; else built the way
-    the SDK builds responses (``model_construct``), since real answers omit fields the
-    SDK's types require (``server_tool_use.web_fetch_requests`` in older recordings)."""
-    from anthropic.types.beta import BetaMessage
-
-    for kind in (anthropic.types.Message, BetaMessage):
-        try:
-            message = kind.model_validate(data)
-        except Exception:  # a block this type does not know, or a field missing
-            message = kind.model_construct(**data)
-        if _keeps_blocks(message, data):
-            return message
-    return None
-
-
-def _keeps_blocks(message: Any, data: dict[str, Any]) -> bool:
-    """Whether every block became a class made for its type: the SDK's unions are
-    loose, and build a block they do not know as another (a ``TextBlock`` labelled
-    ``mcp_tool_use``), which would then be dumped and sent back wrong."""
-    if len(message.content) != len(data["content"]):
-        return False
-    return all(
-        made_for_its_type(block) and field_of(block, "type") == given.get("type")
-        for block, given in zip(message.content, data["content"], strict=True)
-    )
-
-
-def made_for_its_type(block: Any) -> bool:
-    """Whether the SDK built ``block`` as the class of its own type (see ``_keeps_blocks``)."""
-    field = getattr(type(block), "model_fields", {}).get("type")
-    return field is not None and field_of(block, "type") in typing.get_args(field.annotation)
 
 
 def kept_whole(final: Any, state: StreamState) -> Any:

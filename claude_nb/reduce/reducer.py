@@ -11,7 +11,17 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ..core.events import FORMAT as FORMAT
+from ..core.events import NOTE as NOTE
+from ..core.events import NOTICE as NOTICE
+from ..core.events import OPENED as OPENED
+from ..core.events import REQUEST as REQUEST
+from ..core.events import RESUME as RESUME
+
 # Re-exported: the stages after the reducer read events and usage through it.
+from ..core.events import SYNTHESIZED as SYNTHESIZED
+from ..core.events import TOOL as TOOL
+from ..core.events import TURN as TURN
 from ..core.plain import as_plain as as_plain
 from ..core.plain import field_of as field_of
 from ..core.plain import sum_usage as sum_usage
@@ -19,32 +29,6 @@ from .state import TOOL_BLOCKS as _TOOL_BLOCKS
 from .state import Block as Block
 from .state import Status as Status
 from .state import StreamState as StreamState
-
-SYNTHESIZED = frozenset({"text", "thinking", "signature", "citation", "input_json"})
-"""Events the SDK adds after each raw delta (copies of it): nothing new to reduce."""
-
-REQUEST = "claude_nb.request"
-"""Client event: a request is being sent (times count from here)."""
-NOTICE = "claude_nb.notice"
-"""Client event: ``text`` says what the transport is doing (waiting to retry, resuming)."""
-RESUME = "claude_nb.resume"
-"""Client event: a broken stream continues. ``discard``: indices of unfinished blocks
-to drop; the kept text loses its trailing whitespace; later block indices are shifted
-by ``offset``; ``reason`` is why it broke."""
-TOOL = "claude_nb.tool"
-"""Client event: a tool call (``id``) is ``running``, or ended ``done``/``error``/``skipped``
-with ``content`` (what the model is sent) after ``seconds``."""
-TURN = "claude_nb.turn"
-"""Client event: the model's turn ended and another follows in the same view (tool
-results sent, or a paused turn continued). ``messages``: what the turn added to the
-conversation (the assistant turn, then the user turn of tool results, if any)."""
-NOTE = "claude_nb.note"
-"""Client event: ``text`` is a lasting remark on the answer (why a tool loop stopped)."""
-FORMAT = "claude_nb.format"
-"""Client event: the answer is ``format`` (``"json"``, asked for with a schema), shown as code."""
-OPENED = "claude_nb.opened"
-"""Client event: an attempt's response arrived; ``request_id`` is the API's id for it
-(its ``request-id`` header), kept with the answer as its provenance."""
 
 
 def _merge_usage(state: StreamState, usage: Any) -> None:

@@ -3,5 +3,5 @@
 of a model (``models``), prompt-cache breakpoints (``cache``), ``--schema``
 (``schema``) and a request's size before it is sent (``tokens``, ``budget``).
 
-May import ``core`` and ``reduce``.
+May import ``core`` only.
 """

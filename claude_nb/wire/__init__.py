@@ -4,5 +4,6 @@
 ``splice``), and what the in-process endpoint and the transport agree on
 (``protocol``).
 
-May import ``core``, ``reduce`` and ``request``.
+May import ``core`` and ``request``: it knows nothing of how an answer is shown, so
+the reducer, which folds what it yields, comes after it.
 """

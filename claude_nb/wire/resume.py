@@ -21,8 +21,9 @@ import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
-from ..reduce.partial import build_message
-from ..reduce.reducer import NOTICE, REQUEST, RESUME, as_plain
+from ..core.events import NOTICE, REQUEST, RESUME
+from ..core.message import build_message
+from ..core.plain import as_plain
 from ..request import cache as _cache
 from ..request.params import messages_api, stream_kwargs, uses_beta, without_sampling
 from .retry import failure_reason, response_headers, resumable_mid_stream, retry_delay, should_retry_before_stream

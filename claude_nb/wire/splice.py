@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..reduce.reducer import sum_usage
+from ..core.plain import sum_usage
 
 _NAMED_FIRST = re.compile(r"claude-(?:opus|sonnet|haiku)-(\d+)(?:-(\d{1,2}))?(?:\D|$)")  # claude-sonnet-4-5
 _VERSION_FIRST = re.compile(r"claude-(\d+)(?:-(\d))?-(?:opus|sonnet|haiku)")  # claude-3-7-sonnet

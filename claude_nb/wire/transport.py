@@ -38,7 +38,7 @@ from anthropic.lib.streaming import (
     MessageStreamManager,
 )
 
-from ..reduce.reducer import NOTE, OPENED, SYNTHESIZED
+from ..core.events import NOTE, OPENED, SYNTHESIZED
 from ..request.params import messages_api, stream_kwargs, uses_beta
 from .protocol import NOTE_HEADER
 
