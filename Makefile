@@ -59,25 +59,30 @@ unit: $(VENV)/.installed-test
 # pyproject.toml allows: rendering, safety and the notebooks do not depend on it.
 unit-oldest-sdk: $(OLD_VENV)/.installed
 	@$(OLD_VENV)/bin/python -c "import anthropic; print('oldest supported SDK: anthropic', anthropic.__version__)"
-	$(OLD_VENV)/bin/python -m pytest -q -m "sdk and not browser and not binder" -p no:cacheprovider
+	$(OLD_VENV)/bin/python -m pytest -q -n 2 -m "sdk and not browser and not binder" -p no:cacheprovider
 
 browser: $(VENV)/.installed-test chromium
 	$(BIN)/python -m pytest -q -m browser
 
 # Both environments and Chromium are made side by side. The Binder check (a fresh
-# environment: mostly pip, then every notebook) runs beside lint, types and the
-# oldest-SDK run. Then the unit and kernel tests on two workers, and the browser tests
-# alone (they measure the page), one JupyterLab and one Chromium for all of them.
+# environment: mostly pip, then every notebook) runs beside the oldest-SDK run, lint,
+# types, the docs and the quick benchmark (which only keeps the benchmark working: its
+# figures are read from `make bench`, run alone). Then the unit and kernel tests on two
+# workers, and the browser tests alone (they measure the page), one JupyterLab and one
+# Chromium for all of them.
 BINDER_LOG := $(VENV)/binder-test.log
 
 test:
 	@$(MAKE) --no-print-directory -j3 $(VENV)/.installed-test $(OLD_VENV)/.installed chromium
 	@$(BIN)/python -m pytest -q -p no:cacheprovider -m binder > $(BINDER_LOG) 2>&1 & binder=$$!; \
-	$(MAKE) --no-print-directory -j2 unit-oldest-sdk lint typecheck docs; checks=$$?; \
+	$(MAKE) --no-print-directory -j2 unit-oldest-sdk lint typecheck docs bench-quick; checks=$$?; \
 	wait $$binder; binder_status=$$?; echo "--- the Binder check"; cat $(BINDER_LOG); \
 	[ $$checks -eq 0 ] && [ $$binder_status -eq 0 ]
 	$(BIN)/python -m pytest -q -n 2 -m "not binder and not browser"
 	$(BIN)/python -m pytest -q -m browser
+
+# Every benchmark once, briefly (2 KB, one repetition): keeps them working.
+bench-quick: $(VENV)/.installed-test
 	$(BIN)/python -m benchmarks.run --quick
 	$(BIN)/python -m benchmarks.rows --quick
 
