@@ -40,29 +40,23 @@ class Model:
     retires_at: str = ""
 
 
-def _supported(entry: Any) -> bool | None:
-    supported = path_of(entry, "supported")
-    return supported if isinstance(supported, bool) else None
+def _supported(node: Any, names: Any) -> dict[str, bool]:
+    """Each of ``names`` whose entry under ``node`` says ``supported`` true or false
+    (a name the entry does not mention is left out: unknown, sent as asked)."""
+    out = {}
+    for name in names:
+        supported = path_of(node, name, "supported")
+        if isinstance(supported, bool):
+            out[name] = supported
+    return out
 
 
 def _supports(info: Any) -> dict[str, bool]:
-    caps = path_of(info, "capabilities")
-    out = {}
-    for feature in FEATURES:
-        supported = _supported(path_of(caps, feature))
-        if supported is not None:
-            out[feature] = supported
-    return out
+    return _supported(path_of(info, "capabilities"), FEATURES)
 
 
 def _thinking_types(info: Any) -> dict[str, bool]:
-    types = path_of(info, "capabilities", "thinking", "types")
-    out = {}
-    for kind in THINKING_TYPES:
-        supported = _supported(path_of(types, kind))
-        if supported is not None:
-            out[kind] = supported
-    return out
+    return _supported(path_of(info, "capabilities", "thinking", "types"), THINKING_TYPES)
 
 
 def _date(value: Any) -> str:
