@@ -64,16 +64,16 @@ unit-oldest-sdk: $(OLD_VENV)/.installed
 browser: $(VENV)/.installed-test chromium
 	$(BIN)/python -m pytest -q -m browser
 
-# Both environments and Chromium are made side by side. The Binder check (a fresh
-# environment: mostly pip, then every notebook) runs beside the oldest-SDK run, lint,
-# types, the docs and the quick benchmark (which only keeps the benchmark working: its
-# figures are read from `make bench`, run alone). Then the unit and kernel tests on two
-# workers, and the browser tests alone (they measure the page), one JupyterLab and one
-# Chromium for all of them.
+# The test environment and Chromium are made side by side. The Binder check (a fresh
+# environment: mostly pip, then every notebook) then runs beside the oldest-SDK
+# environment and its run, lint, types, the docs and the quick benchmark (which only
+# keeps the benchmark working: its figures are read from `make bench`, run alone).
+# Then the unit and kernel tests on two workers, and the browser tests alone (they
+# measure the page), one JupyterLab and one Chromium for all of them.
 BINDER_LOG := $(VENV)/binder-test.log
 
 test:
-	@$(MAKE) --no-print-directory -j3 $(VENV)/.installed-test $(OLD_VENV)/.installed chromium
+	@$(MAKE) --no-print-directory -j2 $(VENV)/.installed-test chromium
 	@$(BIN)/python -m pytest -q -p no:cacheprovider -m binder > $(BINDER_LOG) 2>&1 & binder=$$!; \
 	$(MAKE) --no-print-directory -j2 unit-oldest-sdk lint typecheck docs bench-quick; checks=$$?; \
 	wait $$binder; binder_status=$$?; echo "--- the Binder check"; cat $(BINDER_LOG); \
