@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: demo test lint typecheck docs unit unit-oldest-sdk browser bench bench-quick chromium dist clean
+.PHONY: demo test lint typecheck docs unit unit-oldest-sdk browser readers bench bench-quick chromium dist clean
 
 # The lowest anthropic release pyproject.toml allows: tested as well as the newest.
 OLDEST_SDK := $(shell sed -n 's/.*"anthropic>=\([0-9.]*\),.*/\1/p' pyproject.toml)
@@ -64,13 +64,19 @@ unit-oldest-sdk: $(OLD_VENV)/.installed
 browser: $(VENV)/.installed-test chromium
 	$(BIN)/python -m pytest -q -m browser
 
+# A saved answer as each reader shows it (stock JupyterLab without the page extension,
+# untrusted notebooks, formulas typeset): slower, so beside `make test`, not in it.
+readers: $(VENV)/.installed-test chromium
+	$(BIN)/python -m pytest -q -m readers
+
 # Both environments and Chromium are made side by side; then the oldest-SDK run, lint,
 # types, the docs and the quick benchmark (which only keeps the benchmark working: its
 # figures are read from `make bench`, run alone). Then the unit and kernel tests on two
 # workers, and the browser tests alone (they measure the page), one JupyterLab and one
-# Chromium for all of them. The Binder check (a fresh environment: mostly pip, then
-# every notebook) runs beside those two at the lowest CPU and I/O priority, so it takes
-# only the time they leave idle and the browser tests still measure an unloaded page.
+# Chromium for all of them (the reader tests apart: `make readers`). The Binder check
+# (a fresh environment: mostly pip, then every notebook) runs beside those two at the
+# lowest CPU and I/O priority, so it takes only the time they leave idle and the
+# browser tests still measure an unloaded page.
 BINDER_LOG := $(VENV)/binder-test.log
 LOWEST := $(shell command -v ionice >/dev/null && echo "ionice -c 3") nice -n 19
 
@@ -79,7 +85,7 @@ test:
 	@$(MAKE) --no-print-directory -j2 unit-oldest-sdk lint typecheck docs bench-quick
 	@$(LOWEST) $(BIN)/python -m pytest -q -p no:cacheprovider -m binder > $(BINDER_LOG) 2>&1 & binder=$$!; \
 	$(BIN)/python -m pytest -q -n 2 -m "not binder and not browser" && \
-	$(BIN)/python -m pytest -q -m browser; checks=$$?; \
+	$(BIN)/python -m pytest -q -m "browser and not readers"; checks=$$?; \
 	wait $$binder; binder_status=$$?; echo "--- the Binder check"; cat $(BINDER_LOG); \
 	[ $$checks -eq 0 ] && [ $$binder_status -eq 0 ]
 

@@ -294,7 +294,7 @@ def test_page_reloaded_mid_stream_shows_the_answer(
         cells = ["%load_ext claude_nb", "%%claude\nreload"]
     disabled = ("claude-nb",) if how.endswith("stock") else ()
     with one_off_notebook(browser, request, f"reload-{how}", cells, disabled=disabled) as (root, page):
-        replay.queue(message_script([{"type": "text", "text": "\n\n".join(paragraphs)}], pace=0.02))
+        replay.queue(message_script([{"type": "text", "text": "\n\n".join(paragraphs)}], pace=0.015))
         run_all_cells(page)
         page.wait_for_selector(".jp-OutputArea .cnb-live-root .cnb-answer p", timeout=30_000)
         page.keyboard.press("Control+s")
@@ -649,6 +649,7 @@ def test_the_page_that_watched_never_asks_again_and_lets_the_view_go(
         assert page.locator(".jp-OutputArea .cnb:not(.cnb-live-root) math").count() == 4
 
 
+@pytest.mark.readers
 def test_without_the_page_extension_the_static_answer_is_jupyters_own_html(
     browser: Browser, replay: ReplayServer, request: pytest.FixtureRequest
 ) -> None:
@@ -797,6 +798,7 @@ TEN_FORMULAS = (
 )
 
 
+@pytest.mark.readers
 @pytest.mark.parametrize(
     ("app_name", "trusted"),
     [("lab", False), ("lab", True), ("notebook", False)],
