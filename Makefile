@@ -1,4 +1,8 @@
 # Two commands: `make demo` and `make test`. Each builds its own environment in .venv.
+
+# Compiled modules are kept (__pycache__, ignored by git): the tests start some sixty
+# kernels, each of which would otherwise compile claude_nb again.
+unexport PYTHONDONTWRITEBYTECODE
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
