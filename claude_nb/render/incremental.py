@@ -15,7 +15,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import lists, tail
+from . import fence, lists, tail
+from .fence import OpenFence
 from .heal import heal, in_open_fence
 from .lists import ListTail, line_offset
 from .markdown import MarkdownRenderer
@@ -115,6 +116,8 @@ class IncrementalMarkdown:
         """Set when the next frames may re-render only the last line's content."""
         self._list: ListTail | None = None
         """Set when the next frames may re-render only the last items of a list."""
+        self._fence: OpenFence | None = None
+        """Set when the live block is an open code fence the next frames may extend."""
 
     @property
     def frozen_html(self) -> list[str]:
@@ -142,16 +145,16 @@ class IncrementalMarkdown:
         return Frame(live=self._live_html)
 
     def update(self, source: str) -> Frame:
-        fast = self._try_append(source) or self._try_tail(source) or self._try_list(source)
+        fast = self._try_fence(source) or self._try_append(source) or self._try_tail(source) or self._try_list(source)
         if fast is not None:
             return fast
+        frame = Frame(frozen=self._freeze_ended_paragraph(source))
         self._source = source
         live_src = source[self._frozen_end :]
         env: dict[str, Any] = {"references": dict(self._references)}
         renderer = self._renderer
         tokens = renderer.parse(live_src, env)
         blocks = _top_level_blocks(tokens)
-        frame = Frame()
         line_base = 0  # the line of the parse that ``live_src`` starts on
         if len(blocks) >= 2:
             # A block is final once the next block's first line is complete. That holds
@@ -190,6 +193,7 @@ class IncrementalMarkdown:
                 line_base = 0
         raw, self._tail = self._render_live(shown, tokens, env, highlight, line_base)
         self._list = self._split_list(shown, tokens, env, line_base) if highlight else None
+        self._fence = None if highlight else self._open_fence(shown, tokens, env)
         frame.live = renderer.sanitizer.clean(raw) if tokens else ""
         self._live_html = frame.live
         self._single_block = bool(tokens) and len(_top_level_blocks(tokens)) == 1
@@ -217,6 +221,46 @@ class IncrementalMarkdown:
         render = self._renderer.render_unsanitized
         parts = (render(tokens[:1], env), render(tokens[1 : found.last], env), render(tokens[-1:], env))
         return lists.list_tail(shown, tokens, found, parts)
+
+    def _open_fence(self, shown: str, tokens: list[Any], env: dict[str, Any]) -> OpenFence | None:
+        """The HTML around an open fence's text, kept for ``_try_fence``."""
+        mark = fence.marked(tokens, shown)
+        if mark is None:
+            return None
+        return fence.open_fence(shown, self._renderer.render_unsanitized(mark, env, highlight=False))
+
+    def _try_fence(self, source: str) -> Frame | None:
+        """The live block is an open code fence that only grew: no parse at all."""
+        split = self._fence
+        if split is None or not source.startswith(self._source):
+            return None
+        raw = split.html(source[self._frozen_end :])
+        if raw is None:
+            return None
+        self._source = source
+        self._live_html = self._renderer.sanitizer.clean(raw)
+        return Frame(live=self._live_html)
+
+    def _freeze_ended_paragraph(self, source: str) -> list[str]:
+        """A blank line has ended the live paragraph: freeze it from its last line's
+        content alone, so that only what follows the blank line is parsed."""
+        split = self._tail
+        if split is None or not split.paragraph or not source.startswith(self._source):
+            return []
+        live_src = source[self._frozen_end :]
+        if not live_src.startswith(split.head_src):
+            return []
+        rest = live_src[len(split.head_src) :]
+        end = rest.find("\n\n")
+        content = split.inline_source(rest[:end]) if end > 0 else None
+        if content is None:
+            return []
+        raw = split.head + self._renderer.render_inline_unsanitized(content, split.env) + split.tail
+        html = self._renderer.sanitizer.clean(raw)
+        self._frozen_html.append(html)
+        self._frozen_end += len(split.head_src) + end + 2
+        self._tail = None
+        return [html]
 
     def _try_tail(self, source: str) -> Frame | None:
         """Only the last line's content changed: re-render that paragraph's text alone."""
@@ -287,6 +331,7 @@ class IncrementalMarkdown:
             self._append_ok = False
             self._tail = None
             self._list = None
+            self._fence = None
             return Frame(frozen=[live])
         final = self._renderer.render(self._source)
         frame = Frame(live="", reset=final != "".join(self._frozen_html) + live)

@@ -39,6 +39,8 @@ class InlineTail:
     head: str
     tail: str
     env: dict[str, Any]
+    paragraph: bool = False
+    """The live block is one paragraph (a blank line ends it for good)."""
 
     def inline_source(self, src: str) -> str | None:
         """The last paragraph's inline content for ``src``, to render between ``head``
@@ -63,6 +65,7 @@ class TailSplit:
     index: int
     head_src: str
     content_prefix: str
+    paragraph: bool = False
 
     def marked(self, tokens: list[Token]) -> list[Token]:
         """``tokens`` with that paragraph's text replaced by a mark, to render once and
@@ -76,7 +79,7 @@ class TailSplit:
         if marked_html.count(_MARK) != 1:
             return None
         head, tail = marked_html.split(_MARK)
-        return InlineTail(self.head_src, self.content_prefix, head, tail, env)
+        return InlineTail(self.head_src, self.content_prefix, head, tail, env, self.paragraph)
 
 
 def find_split(src: str, tokens: list[Token], line_base: int = 0) -> TailSplit | None:
@@ -106,4 +109,5 @@ def find_split(src: str, tokens: list[Token], line_base: int = 0) -> TailSplit |
         return None
     if any(child.type == "html_inline" for child in inline.children or ()):
         return None
-    return TailSplit(i, src[: start.end()], prefix)
+    paragraph = tokens[0].type == "paragraph_open" and len(tokens) == 3
+    return TailSplit(i, src[: start.end()], prefix, paragraph)

@@ -194,6 +194,9 @@ class _SlowOnly(IncrementalMarkdown):
     def _try_list(self, source: str) -> None:
         return None
 
+    def _try_fence(self, source: str) -> None:
+        return None
+
 
 def _assert_shortcuts_exact(text: str, cuts: list[int]) -> None:
     fast, slow = IncrementalMarkdown(R), _SlowOnly(R)
@@ -297,3 +300,29 @@ def test_heal_never_flashes_raw_syntax() -> None:
     for cut in range(1, len(text) + 1):
         html = R.render(heal(text[:cut]))
         assert "](" not in html and "**" not in html, text[:cut]
+
+
+FENCE_LINES = st.sampled_from(
+    ["x = 1", "    return a < b & c", 'say("hi")  ', "", "   ", "``", "```", "~~~", "``` not a close", "# comment"]
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(lines=st.lists(FENCE_LINES, max_size=8), opener=st.sampled_from(["```python", "~~~", "````", "``` js x"]))
+def test_open_fence_shortcut_matches_full_renders(lines: list[str], opener: str) -> None:
+    """A growing code fence, spaces, blank lines, escapes and near-closers included,
+    renders at every prefix exactly as a full parse of it does."""
+    text = "Intro.\n\n" + opener + "\n" + "\n".join(lines) + "\n\nafter\n"
+    _assert_shortcuts_exact(text, list(range(1, len(text) + 1)))
+
+
+def test_open_fence_shortcut_skips_the_parse() -> None:
+    renderer = _CountingRenderer()
+    inc = IncrementalMarkdown(renderer)
+    code = "```python\n" + "".join(f"def f{i}(x):\n    return x < {i} and 'a' & b\n" for i in range(20))
+    inc.update(code[:12])
+    before = renderer.parses
+    for cut in range(13, len(code) + 1):
+        inc.update(code[:cut])
+    assert renderer.parses == before
+    assert inc.html == IncrementalMarkdown(R).update(code).live
