@@ -14,6 +14,8 @@ CHROMIUM := /usr/bin/chromium
 # The lowest anthropic release pyproject.toml allows: tested as well as the newest.
 OLDEST_SDK := $(shell sed -n 's/.*"anthropic>=\([0-9.]*\),.*/\1/p' pyproject.toml)
 OLD_VENV := .venv-oldest-sdk
+# ... and the lowest ipykernel: hearing buttons while a cell blocks reads its internals.
+OLDEST_IPYKERNEL := $(shell sed -n 's/.*"ipykernel>=\([0-9.]*\)".*/\1/p' pyproject.toml | head -1)
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,7 +32,7 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 $(OLD_VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(OLD_VENV)
 	$(OLD_VENV)/bin/python -m pip install --quiet --upgrade pip
-	$(OLD_VENV)/bin/pip install --quiet -e ".[test-core]" "anthropic==$(OLDEST_SDK).*"
+	$(OLD_VENV)/bin/pip install --quiet -e ".[test-core]" "anthropic==$(OLDEST_SDK).*" "ipykernel==$(OLDEST_IPYKERNEL).*"
 	touch $@
 
 $(VENV)/.installed-demo: pyproject.toml | $(BIN)/python
@@ -63,7 +65,8 @@ unit: $(VENV)/.installed-test
 # pyproject.toml allows: rendering, safety and the notebooks do not depend on it.
 unit-oldest-sdk: $(OLD_VENV)/.installed
 	@$(OLD_VENV)/bin/python -c "import anthropic; print('oldest supported SDK: anthropic', anthropic.__version__)"
-	$(OLD_VENV)/bin/python -m pytest -q -n 2 -m "sdk and not browser and not binder" -p no:cacheprovider
+	@$(OLD_VENV)/bin/python -c "import ipykernel; print('oldest supported kernel: ipykernel', ipykernel.__version__)"
+	$(OLD_VENV)/bin/python -m pytest -q -n 2 -m "(sdk or kernel_internals) and not browser and not binder" -p no:cacheprovider
 
 browser: $(VENV)/.installed-test chromium
 	$(BIN)/python -m pytest -q -m browser

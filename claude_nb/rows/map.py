@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core.errors import ClaudeError
+from ..core.hearing import Hearing
 from .call import prepare_call, template_id
 from .checkpoint import Checkpoint
 from .live import Job
@@ -116,8 +117,16 @@ def map(  # noqa: A001 - the name says what it does, as the builtin's does
     try:
         jobs, stats = _plan(call.hashes, checkpoint, retry_failed)
         runner = MapRunner(call, jobs, checkpoint, stats, max_retries, concurrency)
-        runner.show(has_widget_frontend(), note, stop_button=not wait)  # a missing key is said here
     except BaseException:
+        checkpoint.close()
+        raise
+    if wait:
+        # A blocking call hears its Stop button where the kernel lets it (else: interrupt).
+        runner.hearing = Hearing.open(quiet=True)
+    try:
+        runner.show(has_widget_frontend(), note, stop_button=not wait or runner.hearing.live)  # a missing key is said here
+    except BaseException:
+        runner.hearing.close()
         checkpoint.close()
         raise
     handle = _last = MapRun(None, {}, stats, checkpoint.path, "running", [], note)
@@ -128,6 +137,7 @@ def map(  # noqa: A001 - the name says what it does, as the builtin's does
         except Exception as exc:  # said in one line, after the summary of what was kept
             runner.fatal = runner.fatal or f"{type(exc).__name__}: {exc}".splitlines()[0]
         finally:
+            runner.hearing.close()  # what the page sent meanwhile goes back behind the cell
             checkpoint.close()
             handle.result, handle.errors = _collect(call.table, call.hashes, checkpoint, call.fields, schema)
             handle.done.set()

@@ -1,6 +1,7 @@
 """The progress of a ``map`` call in its cell: a line of counts (done, failed,
 retrying, in flight, tokens, elapsed, time left) while it runs (with a Stop button
-when the call does not block its cell), redrawn at most five times a second and
+wherever it is heard: a call that does not block its cell, or one whose wait
+dispatches the page's clicks), redrawn at most five times a second and
 about every six rows once under way (at least once a second); when it ends, a static
 summary that stays in the saved notebook (the widget is closed, so a reopened
 notebook shows no "model not found"). Outside Jupyter the summary is printed once."""
@@ -37,9 +38,9 @@ class MapProgress:
             self._show(on_stop)
 
     def _show(self, on_stop: Callable[[], None] | None) -> None:
-        """A Stop button only where it can be heard: a call that blocks its cell keeps
-        the kernel from reading widget messages until it ends, so there the line says
-        to interrupt instead (which also keeps what arrived)."""
+        """A Stop button only where it can be heard: where a blocking call's wait
+        cannot dispatch the page's clicks (a kernel whose internals differ), the line
+        says to interrupt instead (which also keeps what arrived)."""
         import ipywidgets as w
         from IPython.display import display
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core.errors import ClaudeError
+from ..core.hearing import Hearing
 from .call import Call
 from .checkpoint import Checkpoint
 from .live import Job, LiveRun
@@ -53,6 +54,8 @@ class MapRunner:
         self.batches: list[str] = []
         self.mode = "live"
         self.widgets = False
+        self.hearing = Hearing()
+        """Set by a call that blocks its cell: its waits dispatch the page's clicks."""
 
     def show(self, widgets: bool, note: str, *, stop_button: bool) -> None:
         """The progress line in the cell (from the cell's own thread), once the key is
@@ -158,8 +161,9 @@ class MapRunner:
         self.stats.finished = False
         runner.start()
         try:
-            while runner.thread.is_alive():
-                runner.thread.join(self.progress.interval())
+            thread = runner.thread
+            while thread.is_alive():
+                self.hearing.wait(self.progress.interval(), until=lambda: not thread.is_alive())
                 self.progress.tick()
         except KeyboardInterrupt:
             self.interrupted = self.stats.stopped = True

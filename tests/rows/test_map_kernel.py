@@ -65,9 +65,10 @@ def test_progress_updates_while_it_runs_and_a_summary_stays(rows_server: ReplayS
             m["content"]["comm_id"] for m in opened if m["content"]["data"]["state"]["_model_name"] == "HTMLModel"
         ]
         assert len(labels) == 1
-        assert not [m for m in opened if _model(m) == "ButtonModel"], "no button the busy kernel cannot hear"
+        # The blocking call hears its Stop button (the wait dispatches the page's clicks).
+        assert len([m for m in opened if _model(m) == "ButtonModel"]) == 1
         label = next(m for m in opened if m["content"]["comm_id"] == labels[0])
-        assert "interrupt the kernel (■) to stop" in label["content"]["data"]["state"]["value"]
+        assert "interrupt the kernel" not in label["content"]["data"]["state"]["value"]
         updates = [
             m
             for m in run.messages
@@ -137,6 +138,49 @@ def _answered_hashes(folder: Path) -> set[str]:
             if "a" in row:
                 found.add(row["h"])
     return found
+
+
+@pytest.mark.kernel_internals
+def test_a_blocking_call_is_stopped_by_its_button_and_the_cell_queued_behind_it_runs_after(
+    rows_server: ReplayServer, tmp_path: Path
+) -> None:
+    rows_server.limits = Limits(rpm=600)  # 60 rows would take six seconds
+    kernel = _start(rows_server, tmp_path, 60)
+    try:
+        started = time.monotonic()
+        call = kernel.kc.execute(
+            'out = claude_nb.map("Summarize: {text}", frame, mode="live")\n'
+            "print(json.dumps([int(out.notna().sum()), len(out), claude_nb.last_map().stats.stopped]))"
+        )
+        button = None
+        while button is None and time.monotonic() - started < 30:
+            msg = kernel.kc.get_iopub_msg(timeout=30)
+            if msg["msg_type"] == "comm_open" and _model(msg) == "ButtonModel":
+                button = msg["content"]["comm_id"]
+        assert button is not None
+        while len(rows_server.requests) < 15 and time.monotonic() - started < 30:
+            time.sleep(0.05)
+        queued = kernel.kc.execute("print('after the map')")
+        click = kernel.kc.session.msg(
+            "comm_msg", {"comm_id": button, "data": {"method": "custom", "content": {"event": "click"}}}
+        )
+        kernel.kc.shell_channel.send(click)
+        outputs: dict[str, str] = {call: "", queued: ""}
+        idle: list[str] = []
+        while len(idle) < 2:
+            msg = kernel.kc.get_iopub_msg(timeout=30)
+            parent = msg["parent_header"].get("msg_id")
+            if parent in outputs and msg["msg_type"] == "stream":
+                outputs[parent] += msg["content"]["text"]
+            if parent in outputs and msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+                idle.append(parent)
+        took = time.monotonic() - started
+        answered, rows, stopped = json.loads(outputs[call].strip().splitlines()[-1])
+        assert stopped and rows == 60 and 10 <= answered < 59
+        assert took < 5.5, "sending stopped when the button was pressed"
+        assert idle == [call, queued] and outputs[queued].strip() == "after the map"
+    finally:
+        kernel.stop()
 
 
 def test_a_call_that_does_not_wait_runs_beside_other_cells_and_its_stop_button_stops_it(
