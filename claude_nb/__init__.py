@@ -15,6 +15,7 @@ import threading
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from .agent.session import Agent, last_agent
     from .api.stream import astream, client, last_view, resumable, stream
     from .core.config import Claude
     from .core.errors import ClaudeError, IncompleteStreamError, MissingKeyError
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
     from .view.stream_view import StreamView
 
 __all__ = [
+    "Agent",
     "Claude",
     "ClaudeError",
     "IncompleteStreamError",
@@ -29,6 +31,7 @@ __all__ = [
     "StreamView",
     "astream",
     "client",
+    "last_agent",
     "last_map",
     "last_view",
     "map",
@@ -38,6 +41,8 @@ __all__ = [
 __version__ = "0.1.0"
 
 _LAZY = {
+    "Agent": ".agent.session",
+    "last_agent": ".agent.session",
     "Claude": ".core.config",
     "ClaudeError": ".core.errors",
     "IncompleteStreamError": ".core.errors",

@@ -119,6 +119,7 @@ STAGES = (
     "view",
     "prompt",
     "tools",
+    "agent",
     "replay",
     "offline",
     "api",

@@ -7,6 +7,7 @@ from typing import Any
 
 import anthropic
 
+from ..agent.session import Agent
 from ..core.config import Claude
 from ..offline import demo as _demo
 from ..offline import endpoint as _offline
@@ -85,7 +86,9 @@ def stream(
     ``tools`` may hold Python functions: they are described to the model from their
     signature and docstring, run when it asks, and the answer goes on in the same
     view until it stops asking or ``max_turns`` is reached. ``server_tools`` names
-    the API's own tools (``["web_search", "code_execution"]``).
+    the API's own tools (``["web_search", "code_execution"]``). ``agent=True`` (or an
+    ``Agent``) adds the notebook tools: Claude reads variables, cells and the last
+    error, and runs code in this kernel once the user clicks Run (``Claude.agent_approval``).
     ``schema`` (a pydantic model or a JSON-schema dict) asks for JSON of that shape
     (``output_config.format``); ``effort`` is ``output_config.effort``.
     Failed requests are retried and broken streams resumed as the settings say
@@ -213,6 +216,10 @@ def _request(
     msgs = messages if messages is not None else [{"role": "user", "content": prompt}]
     known = {k: params.pop(k) for k in ("model", "max_tokens", "system", "temperature", "effort") if k in params}
     max_turns = params.pop("max_turns", None)
+    agent = params.pop("agent", None)
+    if agent:
+        # The notebook tools, beside any the caller gave.
+        params["tools"] = [*(params.get("tools") or []), *agent_for(agent, settings).tools()]
     schema = params.pop("schema", None)
     thinking = params.pop("thinking", None)
     display = params.pop("thinking_display", None)
@@ -226,6 +233,13 @@ def _request(
     if schema is not None:  # a pydantic model or a JSON-schema dict: output_config.format
         request = with_format(request, schema)
     return settings, request
+
+
+def agent_for(agent: Any, settings: Claude) -> Agent:
+    """``agent=True`` with the settings' approval and limits, or the caller's ``Agent``."""
+    if isinstance(agent, Agent):
+        return agent
+    return Agent(settings.agent_approval, settings.agent_max_runs, settings.agent_run_timeout)
 
 
 def prepare(

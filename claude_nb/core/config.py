@@ -76,6 +76,15 @@ class Claude(Configurable):
     max_turns = Int(10, help="Most model turns of one answer in a tool loop (tool calls run between turns).").tag(
         config=True
     )
+    agent_approval = Unicode(
+        "ask", help="--agent runs code after the user's Run click ('ask') or without asking ('auto')."
+    ).tag(config=True)
+    agent_max_runs = Int(10, help="Most code runs of one --agent cell (Claude is told when it is reached).").tag(
+        config=True
+    )
+    agent_run_timeout = Float(
+        60.0, help="Seconds one --agent code run may take before it is interrupted (what it printed is kept)."
+    ).tag(config=True)
     tool_result_chars = Int(
         100_000, help="Most characters of one tool result sent to the model (the rest is cut, and said so)."
     ).tag(config=True)

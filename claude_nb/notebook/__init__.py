@@ -1,5 +1,5 @@
 """The notebook's shell: ``%%claude`` and ``%claude`` (``magic``), the commands
-around an answer (``commands``, ``fix``) and the conversation the cells make
+around an answer (``commands``) and the conversation the cells make
 (``conversation``). A thin layer over ``api``.
 
 May import every stage; nothing imports it but the package's ``load_ipython_extension``.

@@ -13,7 +13,7 @@ from ..prompt.context import Prompt
 
 def error_report(question: str = "") -> str:
     """The last error as a question (see ``_fix``), the user's own words first."""
-    from .fix import last_error, report
+    from ..prompt.fix import last_error, report
 
     error = last_error()
     if error is None:
@@ -48,6 +48,22 @@ def insert_code(shell: Any, which: str) -> None:
     language, code = blocks[index]
     shell.set_next_input(code.rstrip("\n"), replace=False)
     print(f"Code block {index + 1} of {len(blocks)} ({language or 'no language'}) is in a new cell below.")
+
+
+def insert_runs(shell: Any) -> None:
+    """The code the last agent cell ran, as one new cell below (each run headed by its
+    purpose and how it was approved), so the notebook re-runs without the agent."""
+    from ..agent.session import last_agent
+
+    agent = last_agent()
+    source = agent.runs_source() if agent is not None else ""
+    if not source:
+        raise ClaudeError(
+            "no agent cell has run code yet" if agent is None or not agent.runs else "the agent ran no code"
+        )
+    shell.set_next_input(source, replace=False)
+    ran = len([r for r in agent.runs if r.approval != "declined"]) if agent is not None else 0
+    print(f"{ran} run(s) of the last agent cell are in a new cell below.")
 
 
 def print_models(settings: Claude) -> None:

@@ -13,6 +13,7 @@ from typing import Any
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 
+from ..agent.session import Agent
 from ..api.background import cell_parent
 from ..core.config import Claude
 from ..core.errors import ClaudeError, describe_exception
@@ -24,7 +25,7 @@ from ..request.schema import parse, schema_named, with_format
 from ..request.thinking import describe_thinking, thinking_option
 from ..tools.toolbox import lookup_functions
 from ..wire import client as _client
-from .commands import error_report, insert_code, print_models, with_error
+from .commands import error_report, insert_code, insert_runs, print_models, with_error
 from .conversation import Conversation, assistant_param
 
 
@@ -105,6 +106,18 @@ class ClaudeMagics(Magics):
         help="A beta of the API by its header name (repeatable): the request goes through "
         "client.beta.messages, and beta blocks come back whole.",
     )
+    @argument(
+        "--agent",
+        action="store_true",
+        help="Notebook tools: Claude reads variables, cells and the last error, and runs code here once you click Run.",
+    )
+    @argument("--auto", action="store_true", help="With --agent: run Claude's code without asking (still shown).")
+    @argument(
+        "--max-runs", type=int, help="With --agent: most code runs in this cell (default: Claude.agent_max_runs)."
+    )
+    @argument(
+        "--run-timeout", type=float, help="With --agent: seconds one run may take (default: Claude.agent_run_timeout)."
+    )
     @argument("--max-turns", type=int, help="Most model turns in a tool loop (default: Claude.max_turns).")
     @argument(
         "--bg",
@@ -153,6 +166,17 @@ class ClaudeMagics(Magics):
         extra: dict[str, Any] = {}
         if args.tools:
             extra["tools"] = lookup_functions(args.tools, namespace)
+        if args.agent or args.auto or args.max_runs is not None or args.run_timeout is not None:
+            if not args.agent:
+                raise ClaudeError("--auto, --max-runs and --run-timeout go with --agent")
+            s = self.settings
+            agent = Agent(
+                "auto" if args.auto else s.agent_approval,
+                s.agent_max_runs if args.max_runs is None else args.max_runs,
+                s.agent_run_timeout if args.run_timeout is None else args.run_timeout,
+                shell=self.shell,
+            )
+            extra["tools"] = [*extra.get("tools", []), *agent.tools()]
         if args.server_tools:
             extra["server_tools"] = _unquote(args.server_tools)
         if args.beta:
@@ -243,7 +267,8 @@ class ClaudeMagics(Magics):
         key's source (never the key) and the conversation's length.
         reset: start a new conversation. history: the conversation so far.
         code [N]: the last answer's code in a new cell below (the last Python block, or
-        block N). fix [question]: ask why the last error happened and how to fix it.
+        block N). runs: the code the last --agent cell ran, in a new cell below.
+        fix [question]: ask why the last error happened and how to fix it.
         models: the endpoint's models, newest first (context window, output, support).
         login: type a key into a hidden prompt (kept in memory only). logout: forget it.
         demo: recorded answers with no key (auto: only when no key is set).
@@ -258,6 +283,8 @@ class ClaudeMagics(Magics):
             insert_code(self.shell, rest)
         elif command == "models":
             print_models(self.settings)
+        elif command == "runs":
+            insert_runs(self.shell)
         elif command == "fix":
             self.claude("--raw", error_report(rest))
         elif command in ("record", "replay"):
@@ -276,7 +303,7 @@ class ClaudeMagics(Magics):
             self._print_status()
         else:
             raise ClaudeError(
-                f"unknown %claude command {line.strip()!r}; use status, reset, history, code, fix, models, "
+                f"unknown %claude command {line.strip()!r}; use status, reset, history, code, runs, fix, models, "
                 "login, logout, demo, record or replay"
             )
 

@@ -11,6 +11,7 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from ._agent_scenarios import AGENT_SCENARIOS
 from ._script import Script, Step, message_script
 from ._stop_scenarios import STOP_SCENARIOS
 from ._tool_scenarios import REPLY_AFTER_RESULTS, TOOL_SCENARIOS, tool_reply, tool_results
@@ -269,6 +270,7 @@ SCENARIOS: dict[str, Builder] = {
     "showcase": showcase,
     **TOOL_SCENARIOS,
     **STOP_SCENARIOS,
+    **AGENT_SCENARIOS,
 }
 
 

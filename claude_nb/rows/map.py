@@ -124,7 +124,9 @@ def map(  # noqa: A001 - the name says what it does, as the builtin's does
         # A blocking call hears its Stop button where the kernel lets it (else: interrupt).
         runner.hearing = Hearing.open(quiet=True)
     try:
-        runner.show(has_widget_frontend(), note, stop_button=not wait or runner.hearing.live)  # a missing key is said here
+        runner.show(
+            has_widget_frontend(), note, stop_button=not wait or runner.hearing.live
+        )  # a missing key is said here
     except BaseException:
         runner.hearing.close()
         checkpoint.close()

@@ -64,6 +64,14 @@ class Outcome:
         return block
 
 
+@dataclass
+class ToolResult:
+    """What a tool function may return to send image or document blocks with its text."""
+
+    text: str
+    blocks: list[dict[str, Any]] = field(default_factory=list)
+
+
 def _tool_for(fn: Callable[..., Any]) -> Any:
     import anthropic
 
@@ -106,6 +114,8 @@ class Toolbox:
 
     def _outcome(self, value: Any, started: float) -> Outcome:
         seconds = time.monotonic() - started
+        if isinstance(value, ToolResult):
+            return Outcome(self._text(value.text), False, seconds, "done", list(value.blocks))
         if not isinstance(value, (str, *_JSONABLE)):
             try:
                 found = _attachments.attachment("result", value, file_chars=0)

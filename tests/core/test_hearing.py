@@ -60,7 +60,9 @@ def test_a_click_is_heard_while_the_cell_blocks_and_queued_cells_run_after(kerne
     time.sleep(1.0)
     queued = kernel.kc.execute("print('queued', len(heard))")
     info = kernel.kc.kernel_info()
-    click = kernel.kc.session.msg("comm_msg", {"comm_id": model_id, "data": {"method": "custom", "content": {"event": "click"}}})
+    click = kernel.kc.session.msg(
+        "comm_msg", {"comm_id": model_id, "data": {"method": "custom", "content": {"event": "click"}}}
+    )
     kernel.kc.shell_channel.send(click)
     got = _collect(kernel, [blocking, queued])
     result = json.loads(_stdout(got[blocking]).strip().splitlines()[-1])

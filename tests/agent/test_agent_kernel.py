@@ -1,0 +1,139 @@
+"""``%%claude --agent`` in a real kernel against the loopback API: reading tools run
+without asking; ``run_code`` waits for the Run button (heard while the cell runs),
+Skip tells Claude and runs nothing, a page-less run declines, a runaway run is
+stopped by its timeout, and ``%claude runs`` puts what ran into a new cell."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+import pytest
+
+from claude_nb.replay import ReplayServer
+
+from ..conftest import Kernel
+
+pytestmark = pytest.mark.kernel_internals
+
+SETUP = """
+import pandas as pd, json
+df = pd.DataFrame({"a": [1, 2, 3], "b": [4, 5, 6]})
+"""
+
+
+def _cell(*calls: str, flags: str = "") -> str:
+    lines = "\n".join(f"call: {c}" for c in calls)
+    return f"%%claude --new --raw --agent {flags} -o ans\nreplay:agent over df\n{lines}\n"
+
+
+RUN = (
+    'run_code {"code": "df[\'c\'] = df.a * df.b\\ntotal = int(df.c.sum())\\nprint(total)", "purpose": "add a column c"}'
+)
+
+
+def _results(replay: ReplayServer, before: int) -> list[Any]:
+    sent = [r for r in replay.requests[before:] if r["path"].endswith("/v1/messages")]
+    found = []
+    for request in sent:
+        last = request.body["messages"][-1]
+        if last["role"] == "user" and isinstance(last["content"], list):
+            found.extend(b for b in last["content"] if b.get("type") == "tool_result")
+    return found
+
+
+def _text(result: dict[str, Any]) -> str:
+    content = result["content"]
+    return content if isinstance(content, str) else " ".join(p.get("text", "") for p in content)
+
+
+def _click_when_shown(kernel: Kernel, msg_id: str, label: str, timeout: float = 30) -> list[dict[str, Any]]:
+    """Read IOPub until a button labelled ``label`` appears, click it, then read until idle."""
+    seen: list[dict[str, Any]] = []
+    clicked = False
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        msg = kernel.kc.get_iopub_msg(timeout=timeout)
+        if msg["parent_header"].get("msg_id") != msg_id:
+            continue
+        seen.append(msg)
+        state = msg["content"].get("data", {}).get("state", {}) if msg["msg_type"] == "comm_open" else {}
+        if not clicked and state.get("_model_name") == "ButtonModel" and state.get("description") == label:
+            data = {"method": "custom", "content": {"event": "click"}}
+            kernel.kc.shell_channel.send(
+                kernel.kc.session.msg("comm_msg", {"comm_id": msg["content"]["comm_id"], "data": data})
+            )
+            clicked = True
+        if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+            break
+    assert clicked, f"no {label!r} button was shown"
+    return seen
+
+
+def test_reading_tools_run_without_asking_and_are_redacted(kernel: Kernel, replay: ReplayServer) -> None:
+    assert kernel.run(SETUP + "openai_token = 'sk-abcdefghijklmnopqrstuvwx'").ok
+    before = len(replay.requests)
+    run = kernel.run(_cell("list_variables {}", 'inspect {"name": "df"}', "get_error {}"))
+    assert run.ok, run.error_lines
+    listed, inspected, error = (_text(r) for r in _results(replay, before))
+    assert "df: pandas.DataFrame (3×2)" in listed and "openai_token: str (len 27) = [redacted]" in listed
+    assert "sk-abc" not in listed and "pd:" not in listed
+    assert "3 rows × 2 columns" in inspected and "a (int64)" in inspected
+    assert "No cell has raised" in error
+    opened = [m["content"]["data"]["state"].get("_model_name") for m in run.messages if m["msg_type"] == "comm_open"]
+    assert "ButtonModel" not in opened  # nothing asked
+
+
+def test_run_waits_for_the_run_button_and_the_next_request_carries_its_output(
+    kernel: Kernel, replay: ReplayServer
+) -> None:
+    assert kernel.run(SETUP).ok
+    before = len(replay.requests)
+    msg_id = kernel.kc.execute(_cell(RUN), allow_stdin=True)
+    seen = _click_when_shown(kernel, msg_id, "Run")
+    shown = json.dumps([m["content"] for m in seen])
+    assert "add a column c" in shown and "df[" in shown  # the code and its purpose were shown with the buttons
+    (result,) = _results(replay, before)
+    assert "ran in" in _text(result) and "stdout:\n32" in _text(result) and "total" in _text(result)
+    assert kernel.run("print(total, list(df.columns))").stdout.strip() == "32 ['a', 'b', 'c']"
+    # What ran goes into a new cell below.
+    runs = kernel.run("%claude runs")
+    payloads = runs.reply["content"].get("payload", [])
+    assert any("total = int(df.c.sum())" in p.get("text", "") and "(approved)" in p.get("text", "") for p in payloads)
+
+
+def test_skip_runs_nothing_and_claude_is_told(kernel: Kernel, replay: ReplayServer) -> None:
+    assert kernel.run(SETUP).ok
+    before = len(replay.requests)
+    msg_id = kernel.kc.execute(_cell(RUN), allow_stdin=True)
+    _click_when_shown(kernel, msg_id, "Skip")
+    (result,) = _results(replay, before)
+    assert "the user declined" in _text(result)
+    assert kernel.run("print(list(df.columns))").stdout.strip() == "['a', 'b']"
+
+
+def test_without_a_page_nothing_runs_unless_auto(kernel: Kernel, replay: ReplayServer) -> None:
+    assert kernel.run(SETUP).ok
+    before = len(replay.requests)
+    run = kernel.run(_cell(RUN))  # allow_stdin false, as nbclient sends
+    assert run.ok, run.error_lines
+    (result,) = _results(replay, before)
+    assert "nobody can approve code here" in _text(result)
+    assert kernel.run("print(list(df.columns))").stdout.strip() == "['a', 'b']"
+    auto = kernel.run(_cell(RUN, flags="--auto"))
+    assert auto.ok, auto.error_lines
+    assert kernel.run("print(total)").stdout.strip() == "32"
+
+
+def test_a_runaway_run_is_stopped_by_its_timeout(kernel: Kernel, replay: ReplayServer) -> None:
+    assert kernel.run(SETUP).ok
+    before = len(replay.requests)
+    slow = 'run_code {"code": "import time\\nprint(\'started\')\\ntime.sleep(30)", "purpose": "wait"}'
+    started = time.monotonic()
+    run = kernel.run(_cell(slow, flags="--auto --run-timeout 1"))
+    assert run.ok, run.error_lines
+    assert time.monotonic() - started < 15
+    (result,) = _results(replay, before)
+    assert "timed out" in _text(result) and "started" in _text(result)
+    assert kernel.run("print('kernel fine')").stdout.strip() == "kernel fine"
