@@ -165,6 +165,16 @@ export default () => {
       '<div class="cnb-thinking-body"><div class="cnb-frozen"></div><div class="cnb-live"></div><div class="cnb-rd-box"></div></div></details>' +
       '<div class="cnb-answer"><div class="cnb-frozen"></div><div class="cnb-live"></div></div>' +
       '<div class="cnb-extra"></div><div class="cnb-tools-box"></div><div class="cnb-foot-box"></div>';
+    // Stop, while the answer streams: heard by the kernel even though the cell is
+    // still running (the stream's loop dispatches the page's messages).
+    const stop = document.createElement("button");
+    stop.type = "button"; stop.className = "cnb-stop"; stop.textContent = "Stop";
+    stop.title = "Stop this answer (what arrived is kept)";
+    stop.addEventListener("click", () => {
+      stop.disabled = true; stop.textContent = "Stopping";
+      if (model) model.send({ type: "stop" });
+    });
+    root.appendChild(stop);
     el.appendChild(root);
     const q = (s) => root.querySelector(s);
     const dom = {

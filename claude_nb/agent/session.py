@@ -64,6 +64,24 @@ class Agent:
         self._failed: set[str] = set()
         self._all = self.approval == "auto"
 
+    @classmethod
+    def configured(
+        cls,
+        settings: Any,
+        *,
+        auto: bool = False,
+        max_runs: int | None = None,
+        run_timeout: float | None = None,
+        shell: Any = None,
+    ) -> Agent:
+        """The ``Claude.agent_*`` settings, with what a cell's options say instead."""
+        return cls(
+            "auto" if auto else settings.agent_approval,
+            settings.agent_max_runs if max_runs is None else max_runs,
+            settings.agent_run_timeout if run_timeout is None else run_timeout,
+            shell=shell,
+        )
+
     def _shell(self) -> Any:
         if self.shell is None:
             from IPython import get_ipython

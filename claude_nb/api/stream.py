@@ -9,6 +9,7 @@ import anthropic
 
 from ..agent.session import Agent
 from ..core.config import Claude
+from ..core.errors import ClaudeError
 from ..offline import demo as _demo
 from ..offline import endpoint as _offline
 from ..reduce.reducer import FORMAT, NOTE
@@ -19,6 +20,7 @@ from ..request.schema import with_format
 from ..request.thinking import fitted, with_display, without_default
 from ..tools.loop import AsyncToolLoop, ToolLoop
 from ..tools.toolbox import Toolbox, server_tools
+from ..view.stop import StopPressed
 from ..view.stream_view import StreamView
 from ..wire.client import get_async_client, get_client
 from ..wire.resume import AsyncResumingStream, ResumingStream
@@ -96,7 +98,12 @@ def stream(
     """
     settings, request = _request(prompt, messages, params)
     view, pending = prepare(settings, request)
-    return view.consume(pending)
+    try:
+        return view.consume(pending)
+    except StopPressed:  # the page's Stop: what arrived is the answer
+        if view.message is None:
+            raise ClaudeError("stopped before any of the answer arrived") from None
+        return view.message
 
 
 async def astream(
@@ -237,9 +244,7 @@ def _request(
 
 def agent_for(agent: Any, settings: Claude) -> Agent:
     """``agent=True`` with the settings' approval and limits, or the caller's ``Agent``."""
-    if isinstance(agent, Agent):
-        return agent
-    return Agent(settings.agent_approval, settings.agent_max_runs, settings.agent_run_timeout)
+    return agent if isinstance(agent, Agent) else Agent.configured(settings)
 
 
 def prepare(

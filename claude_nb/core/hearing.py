@@ -40,7 +40,12 @@ def _say_once(line: str) -> None:
 
 
 class Hearing:
-    """Reads the shell socket of the running kernel while a cell waits (see module)."""
+    """Reads the shell socket of the running kernel while a cell waits (see module).
+
+    Nested waits (the agent's consent inside a stream's loop) share the one open
+    hearing, so that what each kept goes back in the order it came."""
+
+    _active: Hearing | None = None
 
     def __init__(self, kernel: Any = None, socket: Any = None, stream: Any = None, *, newer: bool = False) -> None:
         self._kernel = kernel
@@ -50,6 +55,7 @@ class Hearing:
         self.live = socket is not None
         """True when buttons are heard during the wait (else the wait only sleeps)."""
         self._kept: list[Any] = []
+        self._depth = 0
         self.heard = 0
         """How many widget messages were dispatched while waiting."""
 
@@ -59,6 +65,10 @@ class Hearing:
         else one that only sleeps (told once, unless ``quiet`` or no kernel at all)."""
         if threading.current_thread() is not threading.main_thread():
             return cls()
+        active = Hearing._active
+        if active is not None:
+            active._depth += 1
+            return active
         kernel = _kernel()
         if kernel is None:
             return cls()
@@ -71,7 +81,8 @@ class Hearing:
                 _say_once("claude_nb: this kernel's buttons are heard only when the cell ends; interrupt (■) to stop")
             return cls()
         socket, stream, newer = found
-        return cls(kernel, socket, stream, newer=newer)
+        hearing = Hearing._active = cls(kernel, socket, stream, newer=newer)
+        return hearing
 
     def wait(self, seconds: float, until: Callable[[], bool] | None = None) -> bool:
         """Wait up to ``seconds`` (in steps of ``POLL``), dispatching widget messages;
@@ -122,7 +133,13 @@ class Hearing:
         return handled
 
     def close(self) -> None:
-        """Put every kept message back behind the cell, in order, and re-arm the stream."""
+        """Put every kept message back behind the cell, in order, and re-arm the stream
+        (a nested hearing leaves that to the outermost)."""
+        if self._depth:
+            self._depth -= 1
+            return
+        if Hearing._active is self:
+            Hearing._active = None
         if self._socket is None:
             return
         self.pump()

@@ -24,6 +24,7 @@ from ..request.params import build_params
 from ..request.schema import parse, schema_named, with_format
 from ..request.thinking import describe_thinking, thinking_option
 from ..tools.toolbox import lookup_functions
+from ..view.stop import StopPressed
 from ..wire import client as _client
 from .commands import error_report, insert_code, insert_runs, print_models, with_error
 from .conversation import Conversation, assistant_param
@@ -169,12 +170,8 @@ class ClaudeMagics(Magics):
         if args.agent or args.auto or args.max_runs is not None or args.run_timeout is not None:
             if not args.agent:
                 raise ClaudeError("--auto, --max-runs and --run-timeout go with --agent")
-            s = self.settings
-            agent = Agent(
-                "auto" if args.auto else s.agent_approval,
-                s.agent_max_runs if args.max_runs is None else args.max_runs,
-                s.agent_run_timeout if args.run_timeout is None else args.run_timeout,
-                shell=self.shell,
+            agent = Agent.configured(
+                self.settings, auto=args.auto, max_runs=args.max_runs, run_timeout=args.run_timeout, shell=self.shell
             )
             extra["tools"] = [*extra.get("tools", []), *agent.tools()]
         if args.server_tools:
@@ -218,6 +215,11 @@ class ClaudeMagics(Magics):
             view, pending = prepared
             try:
                 final = view.consume(pending)
+            except StopPressed:
+                # The page's Stop: what arrived is the answer, bound and kept in the conversation.
+                if view.message is None:
+                    return
+                final = view.message
             except KeyboardInterrupt:
                 self._bind_partial(out, view)
                 raise ClaudeError(f"stopped; the partial answer is kept in {out}") from None

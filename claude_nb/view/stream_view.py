@@ -14,14 +14,20 @@ import threading
 import time
 import uuid
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
-from contextlib import AbstractAsyncContextManager, AbstractContextManager, asynccontextmanager, contextmanager
+from contextlib import (
+    AbstractAsyncContextManager,
+    AbstractContextManager,
+    asynccontextmanager,
+    closing,
+    contextmanager,
+)
 from pathlib import Path
 from typing import Any
 
 import anthropic
 import anywidget
 
-from ..core.errors import IncompleteStreamError, describe_exception
+from ..core.errors import IncompleteStreamError
 from ..reduce.partial import kept_whole, message_from
 from ..reduce.reducer import (
     NOTE,
@@ -42,6 +48,9 @@ from ..wire.transport import without_helper
 from .clock import FrameClock
 from .frame_builder import FrameBuilder, answer_source
 from .snapshot import ANSWER_MIME, provenance, snapshot_html, snapshot_markdown, snapshot_text
+from .stop import aclose_quietly as _aclose
+from .stop import failure as _failure
+from .stop import listened
 from .terminal import TerminalEcho
 
 _FRONTEND = Path(__file__).parent.parent / "_frontend"
@@ -81,6 +90,7 @@ class StreamView(anywidget.AnyWidget):
         self._ending = False
         self._echo = TerminalEcho() if echo else None
         self._text_shown = False
+        self._stop_asked = False
         self._clock = FrameClock(frame_interval, self._flush)
         self.on_msg(self._on_frontend_msg)
 
@@ -229,9 +239,10 @@ class StreamView(anywidget.AnyWidget):
                 return self.consume(opened)
             finally:
                 stream.__exit__(None, None, None)
-        with self._ends_on_failure(stream):
+        events = listened(stream, lambda: self._stop_asked)
+        with self._ends_on_failure(stream), closing(events):
             feed = self._feed
-            for event in stream:
+            for event in events:
                 # Half the SDK's events are its synthesized copies of the raw delta just
                 # fed: drop them before any work is done for them.
                 kind = field_of(event, "type")
@@ -257,6 +268,8 @@ class StreamView(anywidget.AnyWidget):
                 kind = field_of(event, "type")
                 if kind not in SYNTHESIZED:
                     self._feed(event, kind)
+                if self._stop_asked:  # the kernel hears the page between awaits
+                    raise asyncio.CancelledError
             get = getattr(stream, "get_final_message", None)
             final = await get() if get is not None else self._message
         return self._settle(final)
@@ -341,6 +354,8 @@ class StreamView(anywidget.AnyWidget):
             self.send({"type": "bundle", "model": self.model_id, "data": self._static_bundle()})
         elif kind == "release" and self._ended:
             self._release()
+        elif kind == "stop":
+            self._stop_asked = True
 
     def _release(self) -> None:
         """A page shows the static answer in this view's place (what the notebook saves):
@@ -376,19 +391,3 @@ class StreamView(anywidget.AnyWidget):
             # final state instead of showing an empty output.
             about = {"claude_nb": provenance(self._state, self._message)}
             update_display(self._static_bundle(), display_id=self._display_id, raw=True, metadata=about)
-
-
-async def _aclose(stream: Any) -> None:
-    close = getattr(stream, "close", None)
-    if close is not None:
-        try:
-            await close()
-        except Exception:
-            pass
-
-
-def _failure(exc: BaseException, mid_stream: bool) -> tuple[str, bool]:
-    """What the footer says, and whether the user stopped it (interrupt, cancel)."""
-    if isinstance(exc, (KeyboardInterrupt, asyncio.CancelledError)):
-        return "stopped by the user", True
-    return describe_exception(exc, mid_stream=mid_stream).summary, False
