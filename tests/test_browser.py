@@ -456,6 +456,37 @@ def test_a_narrated_tool_loop_reads_in_order(browser: Browser, request: pytest.F
         _screenshot(page, "lab-narrated-tools.png")
 
 
+AGENT_CELLS = [
+    "%load_ext claude_nb\nimport pandas as pd\ndf = pd.DataFrame({'a': [1, 2, 3], 'b': [4, 5, 6]})",
+    '%%claude --raw --agent\nreplay:agent add a column\ncall: inspect {"name": "df"}\n'
+    "call: run_code {\"code\": \"df['c'] = df.a * df.b\\ntotal = int(df.c.sum())\\nprint('total', total)\", "
+    '"purpose": "add the product column <b>c</b>"}',
+    "print('after the agent', total)",
+]
+
+
+def test_the_agent_asks_before_running_and_the_click_is_heard_while_the_cell_runs(
+    browser: Browser, request: pytest.FixtureRequest
+) -> None:
+    """In JupyterLab: the agent's code shows with its purpose (escaped) and a Run
+    button while the cell is still running; clicking it runs the code in the kernel,
+    the answer goes on with its output, and the cell queued behind runs after."""
+    with one_off_notebook(browser, request, "agent", AGENT_CELLS) as (_root, page):
+        run_all_cells(page)
+        run = page.get_by_role("button", name="Run", exact=True)
+        run.wait_for(timeout=60_000)
+        box = page.locator(".jp-OutputArea .cnb-consent")
+        assert "add the product column <b>c</b>" in box.inner_text()  # shown as text, not markup
+        assert "df.a * df.b" in box.inner_text()
+        _screenshot(page, "lab-agent-consent.png")
+        run.click()
+        page.wait_for_function(FINAL, timeout=60_000)
+        answer = page.locator(".jp-OutputArea .cnb-answer").last.inner_text()
+        assert "approved by the user" in answer and "total 32" in answer
+        page.locator(".jp-OutputArea-output", has_text="after the agent 32").wait_for(timeout=30_000)
+        assert "code run approved" in page.locator(".jp-OutputArea").nth(1).inner_text()
+
+
 MATH_CELLS = ["%load_ext claude_nb", "%%claude\nreplay:math"]
 
 PAUSED = """() => {

@@ -74,7 +74,7 @@ def ask_page(code: str, purpose: str) -> Decision:
         ("Skip", "skip"),
         ("Stop", "stop"),
     )
-    buttons = {action: w.Button(description=label) for label, action in labels}
+    buttons = {action: w.Button(description=label, layout=w.Layout(width="auto")) for label, action in labels}
     buttons["run"].button_style = "primary"
 
     def press(action: str) -> None:
