@@ -75,7 +75,8 @@ NOTEBOOKS: dict[str, list[tuple[str, str]]] = {
             "- `reproducible.ipynb` — record a notebook's answers and replay them anywhere\n"
             "- `context.ipynb` — DataFrames, figures and files as context, and prompt caching\n"
             "- `loop.ipynb` — an answer's code into a cell, an error into a question (`%claude fix`)\n"
-            "- `rows.ipynb` — one question over every row of a DataFrame, live or as a batch (`claude_nb.map`)\n\n"
+            "- `rows.ipynb` — one question over every row of a DataFrame, live or as a batch (`claude_nb.map`)\n"
+            "- `agent.ipynb` — Claude looks at your variables and runs code here, once you click Run (`--agent`)\n\n"
             "`%claude history` shows the conversation, `%claude status` the settings (never the key).",
         ),
         ("code", "%claude history"),
@@ -113,6 +114,47 @@ NOTEBOOKS: dict[str, list[tuple[str, str]]] = {
             "`%config Claude.thinking = ''` off again.",
         ),
         ("code", "%claude status"),
+    ],
+    "agent": [
+        (
+            "md",
+            "# The notebook agent\n\n`%%claude --agent` gives Claude tools that work in this kernel, in this cell: "
+            "it lists the variables, inspects a DataFrame, reads recent cells and the last error without asking "
+            "(each result bounded, secrets redacted), and runs code in your namespace **only after you click "
+            "Run** under the code it wants to run (or Skip, Edit, Run all for this cell, Stop). Every call is a "
+            "row of the table under the answer, and the saved notebook keeps what ran and how it was approved.\n\n"
+            + DEMO_NOTE,
+        ),
+        ("code", FIRST),
+        (
+            "code",
+            "import pandas as pd\n\nsales = pd.DataFrame({\n"
+            "    'region': ['north', 'south', 'east', 'west', 'north', 'south'],\n"
+            "    'units': [120, 95, 143, 80, 132, 101],\n"
+            "    'price': [9.5, 9.0, 10.25, 8.75, 9.5, 9.0],\n})",
+        ),
+        (
+            "md",
+            "## Ask, and let it look\n\nIn a notebook page, leave `--auto` out: each run waits for your click, "
+            "and the buttons are heard while the cell is still running. This copy was saved by a headless run "
+            "(no page to click in), where code runs only with `--auto`: without it every run is declined at once "
+            "and Claude is told so. In demo mode the session is a recorded one: it lists, inspects, runs code that "
+            "fails, fixes it, and leaves you a cell.",
+        ),
+        ("code", "%%claude --agent --auto\nWhat is in my data? Summarise one column for me."),
+        (
+            "md",
+            "The variable the fixed run made is here now, like any other:",
+        ),
+        ("code", "summary"),
+        (
+            "md",
+            "## Keep what ran\n\n`%claude runs` puts the code the last agent cell ran into a new cell below "
+            "(in a notebook page), each run headed by its purpose and how it was approved, so the notebook "
+            "re-runs without the agent. Limits: `--max-runs N` (default 10), `--run-timeout SECONDS` (default "
+            "60; a run past it is interrupted and Claude gets what it printed), and `Claude.agent_approval`.",
+        ),
+        ("code", "%claude runs"),
     ],
     "tools": [
         (

@@ -16,7 +16,17 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 
 def test_there_are_the_demo_notebooks() -> None:
     names = {p.stem for p in NOTEBOOKS}
-    assert {"quickstart", "thinking", "tools", "widget-api", "reproducible", "context", "loop", "rows"} <= names
+    assert {
+        "quickstart",
+        "thinking",
+        "tools",
+        "widget-api",
+        "reproducible",
+        "context",
+        "loop",
+        "rows",
+        "agent",
+    } <= names
 
 
 def check_ran(nb: Any) -> None:

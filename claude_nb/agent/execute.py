@@ -119,7 +119,7 @@ def run_code(shell: Any, code: str, timeout: float) -> Ran:
     ran.stdout = head_and_tail(captured.stdout)
     ran.stderr = head_and_tail(captured.stderr)
     if error is not None and not isinstance(error, KeyboardInterrupt):
-        ran.error = _fix.report(error)
+        ran.error = _fix.report(error, question=False)
     elif timed_out:
         ran.error = f"stopped after the run's timeout of {timeout:g} s"
     value = getattr(result, "result", None)

@@ -167,4 +167,4 @@ def get_error() -> str:
     error = _fix.last_error()
     if error is None:
         return "No cell has raised an error in this kernel."
-    return bounded(redact(_fix.report(error)))
+    return bounded(redact(_fix.report(error, question=False)))

@@ -41,6 +41,8 @@ class Run:
     approval: str
     """``approved``, ``approved automatically``, ``edited``, ``declined`` or ``not asked``."""
     result: str = ""
+    ok: bool = True
+    """False when the code raised or timed out."""
 
 
 @dataclass
@@ -189,7 +191,7 @@ class Agent:
         text = f"{approval_said(approval)}; {ran.report()}"
         if approval == "edited":
             text = "The user edited the code before running it; it ran as:\n" + code + "\n" + text
-        self.runs.append(Run(code, purpose, approval, text))
+        self.runs.append(Run(code, purpose, approval, text, ran.ok))
         if ran.images:
             return ToolResult(text, ran.images)
         return text
@@ -209,6 +211,15 @@ class Agent:
         return "The code is in a new cell below this one, for the user to run."
 
     def runs_source(self) -> str:
-        """Every code run that ran, as one cell's source, each with how it was approved."""
-        parts = [f"# {r.purpose} ({r.approval})\n{r.code}" for r in self.runs if r.approval != "declined"]
+        """Every code run that ran, as one cell's source, each headed by its purpose and
+        how it was approved; one that failed is kept commented out, so the cell runs."""
+        parts = []
+        for run in self.runs:
+            if run.approval == "declined":
+                continue
+            if run.ok:
+                parts.append(f"# {run.purpose} ({run.approval})\n{run.code}")
+            else:
+                failed = "\n".join(f"# {line}" for line in run.code.splitlines())
+                parts.append(f"# {run.purpose} ({run.approval}; it failed, so it is left out)\n{failed}")
         return "\n\n".join(parts)

@@ -19,6 +19,7 @@ import re
 from importlib.resources import files
 from typing import Any
 
+from . import demo_agent as _agent
 from . import demo_short as _short
 from .cassette import Cassette
 from .playback import pace_for, script_of
@@ -101,6 +102,7 @@ BATCH_SECONDS = 3.0
 
 
 def _choose(request: dict[str, Any]) -> Any:
+    from ..replay import message_script
     from ..replay._rows import row_answer
     from ..replay._scenarios import _continuation_of
     from ..replay._tool_scenarios import _client_tools, tool_results
@@ -109,6 +111,10 @@ def _choose(request: dict[str, Any]) -> Any:
         script = row_answer(request)
         script.silent = ROW_DELAY
         return script
+    if _agent.is_agent(request):
+        blocks, stop = _agent.turn(request)
+        script = message_script(blocks, model=request.get("model", ""), stop_reason=stop, chunk=6)
+        return _paced(script)
     if tool_results(request):
         return _tool_answer(request)
     if _continuation_of(request) is not None:

@@ -40,14 +40,15 @@ def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def report(error: BaseException) -> str:
-    """The error as the model should read it (a few KB at most)."""
+def report(error: BaseException, *, question: bool = True) -> str:
+    """The error as the model should read it (a few KB at most): with ``question``, as
+    the question ``%claude fix`` asks; without, as a tool's result states it (the agent)."""
     frames = [f for f in traceback.extract_tb(error.__traceback__) if not any(p in f.filename for p in _INTERNALS)]
     cells = [f for f in frames if _is_cell(f.filename)]
     lines = [
         f"{type(error).__name__}: {_clip(str(error), MAX_MESSAGE_CHARS)}",
         "",
-        "Traceback (most recent call last):",
+        "Traceback (most recent call last):" if question else "Raised at (most recent call last):",
     ]
     shown = frames[-MAX_FRAMES:]
     if len(frames) > len(shown):
@@ -57,9 +58,9 @@ def report(error: BaseException) -> str:
             lines.append(f"  notebook cell, line {frame.lineno}, in {frame.name}: {(frame.line or '').strip()}")
         else:
             lines.append(f"  {_short_path(frame.filename)}:{frame.lineno} in {frame.name}")
-    parts = [ASK, "", "\n".join(lines)]
+    parts = [ASK, "", "\n".join(lines)] if question else ["\n".join(lines)]
     if cells:
-        parts += ["", "The cell that raised:", "```python", _cell_source(cells), "```"]
+        parts += ["", "The cell that raised:" if question else "The code:", "```python", _cell_source(cells), "```"]
     return "\n".join(parts)
 
 
