@@ -164,7 +164,11 @@ class Agent:
         if len([r for r in self.runs if r.approval != "declined"]) >= self.max_runs:
             return f"Not run: the limit of {self.max_runs} code runs for this cell is reached; say what you found."
         if code in self._failed:
-            return "Not run: this exact code already failed; change it, or explain the failure to the user."
+            # The same failing call again: a loop that would not end by itself.
+            said = "Not run: this exact code already failed."
+            return ToolResult(
+                said, is_error=True, ends="the agent stopped: it asked to run the same failing code again"
+            )
         approval = "approved automatically"
         if not self._all:
             decision = self._ask(code, purpose)

@@ -167,12 +167,16 @@ class ToolLoop(_Loop):
                 yield from step.closing
                 yield stop
                 return
-            results = []
+            results, ends = [], ""
             for i, call in enumerate(step.calls, 1):
                 yield from _running(call, i, len(step.calls))
                 outcome = t.toolbox.run(call)
                 yield _tool_event(call["id"], "", outcome)
                 results.append(outcome.result_block(call["id"]))
+                ends = ends or outcome.ends
+            if ends:  # a tool ended the loop: its note, and the turn as it stands
+                yield from ({"type": NOTE, "text": ends}, stop)
+                return
             yield t.hand_on(step.assistant, results)
 
     def get_final_message(self) -> Any:
@@ -226,13 +230,18 @@ class AsyncToolLoop(_Loop):
                 for event in [*step.closing, stop]:
                     yield event
                 return
-            results = []
+            results, ends = [], ""
             for i, call in enumerate(step.calls, 1):
                 for event in _running(call, i, len(step.calls)):
                     yield event
                 outcome = await t.toolbox.arun(call)
                 yield _tool_event(call["id"], "", outcome)
                 results.append(outcome.result_block(call["id"]))
+                ends = ends or outcome.ends
+            if ends:
+                for event in ({"type": NOTE, "text": ends}, stop):
+                    yield event
+                return
             yield t.hand_on(step.assistant, results)
 
     async def get_final_message(self) -> Any:

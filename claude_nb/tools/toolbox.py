@@ -55,6 +55,8 @@ class Outcome:
     """``done``, ``error`` or ``skipped`` (not run)."""
     blocks: list[dict[str, Any]] = field(default_factory=list)
     """Image or document blocks the result is (``content`` then names them)."""
+    ends: str = ""
+    """Set when this call ends the loop: why, as the answer's last note says it."""
 
     def result_block(self, tool_use_id: str) -> dict[str, Any]:
         content: Any = [{"type": "text", "text": self.content}, *self.blocks] if self.blocks else self.content
@@ -70,6 +72,9 @@ class ToolResult:
 
     text: str
     blocks: list[dict[str, Any]] = field(default_factory=list)
+    is_error: bool = False
+    ends: str = ""
+    """Why this call ends the tool loop (its result is kept, no turn follows); empty: it goes on."""
 
 
 def _tool_for(fn: Callable[..., Any]) -> Any:
@@ -115,7 +120,8 @@ class Toolbox:
     def _outcome(self, value: Any, started: float) -> Outcome:
         seconds = time.monotonic() - started
         if isinstance(value, ToolResult):
-            return Outcome(self._text(value.text), False, seconds, "done", list(value.blocks))
+            status = "error" if value.is_error else "done"
+            return Outcome(self._text(value.text), value.is_error, seconds, status, list(value.blocks), value.ends)
         if not isinstance(value, (str, *_JSONABLE)):
             try:
                 found = _attachments.attachment("result", value, file_chars=0)

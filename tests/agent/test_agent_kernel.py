@@ -18,7 +18,7 @@ from ..conftest import Kernel
 pytestmark = pytest.mark.kernel_internals
 
 SETUP = """
-import pandas as pd, json
+import pandas as pd, json, claude_nb
 df = pd.DataFrame({"a": [1, 2, 3], "b": [4, 5, 6]})
 """
 
@@ -137,3 +137,28 @@ def test_a_runaway_run_is_stopped_by_its_timeout(kernel: Kernel, replay: ReplayS
     (result,) = _results(replay, before)
     assert "timed out" in _text(result) and "started" in _text(result)
     assert kernel.run("print('kernel fine')").stdout.strip() == "kernel fine"
+
+
+def test_the_run_limit_holds_and_the_same_failing_code_twice_ends_the_loop(
+    kernel: Kernel, replay: ReplayServer
+) -> None:
+    assert kernel.run(SETUP).ok
+    before = len(replay.requests)
+    one, two = ('run_code {"code": "x = %d", "purpose": "set x"}' % n for n in (1, 2))
+    run = kernel.run(_cell(one, two, flags="--auto --max-runs 1"))
+    assert run.ok, run.error_lines
+    first, second = (_text(r) for r in _results(replay, before))
+    assert "ran in" in first and "limit of 1 code runs" in second
+    assert kernel.run("print(x)").stdout.strip() == "1"
+    before = len(replay.requests)
+    bad = 'run_code {"code": "df[\'nope\']", "purpose": "read a column"}'
+    run = kernel.run(_cell(bad, bad, "list_variables {}", flags="--auto"))
+    assert run.ok, run.error_lines
+    sent = [r for r in replay.requests[before:] if r["path"].endswith("/v1/messages")]
+    assert len(sent) == 2, "no turn after the repeated failing call"
+    (failed,) = (_text(r) for r in _results(replay, before))
+    assert "KeyError" in failed and "Raised at" in failed and "What is the cause" not in failed
+    html = kernel.run("print(claude_nb.last_view().to_html())").stdout
+    assert "the agent stopped: it asked to run the same failing code again" in html
+    runs = kernel.run("%claude runs").reply["content"]["payload"][0]["text"]
+    assert "# df['nope']" in runs and "it failed" in runs
