@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..core.errors import ClaudeError
+from ..prompt import attachments as _attachments
 from ..tools.toolbox import ToolResult
 from . import consent as _consent
 from . import execute as _execute
@@ -104,7 +105,7 @@ class Agent:
             shell = agent._shell()
             return _namespace.list_variables(shell.user_ns, getattr(shell, "user_ns_hidden", None))
 
-        def inspect(name: str) -> str:
+        def inspect(name: str) -> Any:
             """Describe one variable of the notebook in detail: a DataFrame's columns,
             types and rows, an array's shape and dtype, a function's signature and docs.
 
@@ -112,7 +113,8 @@ class Agent:
                 name: The variable's name, as list_variables gives it.
             """
             shell = agent._shell()
-            return _namespace.inspect_value(name, shell.user_ns, getattr(shell, "user_ns_hidden", None))
+            text = _namespace.inspect_value(name, shell.user_ns, getattr(shell, "user_ns_hidden", None))
+            return _as_seen(name, shell.user_ns.get(name), text)
 
         def read_cells(count: int = 5) -> str:
             """Read the notebook's most recent cells: their code and the output kept.
@@ -227,3 +229,16 @@ class Agent:
                 failed = "\n".join(f"# {line}" for line in run.code.splitlines())
                 parts.append(f"# {run.purpose} ({run.approval}; it failed, so it is left out)\n{failed}")
         return "\n\n".join(parts)
+
+
+def _as_seen(name: str, value: Any, text: str) -> Any:
+    """A figure or an image is sent as the image itself, as ``{name}`` context sends it."""
+    if isinstance(value, (bytes, bytearray, memoryview)) or _namespace.REDACTED in text:
+        return text  # bytes are described, not sent; a secret stays redacted
+    try:
+        found = _attachments.attachment(name, value, file_chars=0)
+    except Exception:  # an image the API cannot take: the description will do
+        return text
+    if isinstance(found, _attachments.Attachment):
+        return ToolResult(f"{text}\n{found.placeholder}", [found.block])
+    return text

@@ -144,7 +144,7 @@ def test_the_run_limit_holds_and_the_same_failing_code_twice_ends_the_loop(
 ) -> None:
     assert kernel.run(SETUP).ok
     before = len(replay.requests)
-    one, two = ('run_code {"code": "x = %d", "purpose": "set x"}' % n for n in (1, 2))
+    one, two = ('run_code {"code": "x = ' + str(n) + '", "purpose": "set x"}' for n in (1, 2))
     run = kernel.run(_cell(one, two, flags="--auto --max-runs 1"))
     assert run.ok, run.error_lines
     first, second = (_text(r) for r in _results(replay, before))
