@@ -473,18 +473,21 @@ def test_the_agent_asks_before_running_and_the_click_is_heard_while_the_cell_run
     the answer goes on with its output, and the cell queued behind runs after."""
     with one_off_notebook(browser, request, "agent", AGENT_CELLS) as (_root, page):
         run_all_cells(page)
-        run = page.get_by_role("button", name="Run", exact=True)
+        out = page.locator(".jp-OutputArea .cnb-live-root")
+        ask = out.locator("tr[data-tool-id] + tr.cnb-ask")  # in the row under its call
+        run = ask.get_by_role("button", name="Run", exact=True)
         run.wait_for(timeout=60_000)
-        box = page.locator(".jp-OutputArea .cnb-consent")
-        assert "add the product column <b>c</b>" in box.inner_text()  # shown as text, not markup
-        assert "df.a * df.b" in box.inner_text()
+        assert "add the product column <b>c</b>" in ask.inner_text()  # shown as text, not markup
+        assert "df.a * df.b" in ask.inner_text()
         _screenshot(page, "lab-agent-consent.png")
         run.click()
         page.wait_for_function(FINAL, timeout=60_000)
-        answer = page.locator(".jp-OutputArea .cnb-answer").last.inner_text()
+        done = page.locator(".jp-OutputArea .cnb").first
+        assert "approved by the user" in done.locator("table.cnb-tools").inner_text()
+        answer = done.locator(".cnb-answer").inner_text()
         assert "approved by the user" in answer and "total 32" in answer
+        assert done.locator(".cnb-ask").count() == 0  # the question leaves with its answer
         page.locator(".jp-OutputArea-output", has_text="after the agent 32").wait_for(timeout=30_000)
-        assert "code run approved" in page.locator(".jp-OutputArea").nth(1).inner_text()
 
 
 MATH_CELLS = ["%load_ext claude_nb", "%%claude\nreplay:math"]

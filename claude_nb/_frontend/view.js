@@ -97,7 +97,7 @@ export default () => {
       if (msg[name]) ok = applyPane(name, msg[name], msg.reset) && ok;
       else if (msg.reset) { state.panes[name] = { frozen: [], live: "" }; }
     }
-    for (const key of ["tl", "tk", "rd", "tools", "extra", "foot", "fn", "st", "el"]) {
+    for (const key of ["tl", "tk", "rd", "tools", "extra", "foot", "fn", "st", "el", "ask"]) {
       if (key in msg) state[key] = msg[key];
     }
     if ("el" in msg) state.elAt = performance.now();
@@ -318,6 +318,53 @@ export default () => {
     setTimeout(() => { if (shelf.get(key) === entry) shelf.delete(key); }, 5000);
   }
 
+  // The agent's request to run code, in the row of its call: the question's HTML
+  // comes sanitized from the kernel; the buttons are the page's own (never saved).
+  function renderAsk(dom) {
+    if (dom.last.ask === state.ask && dom.last.askOn === dom.last.tools) return;
+    dom.last.ask = state.ask; dom.last.askOn = dom.last.tools;
+    const old = dom.tools.querySelector(".cnb-ask");
+    if (old) old.remove();
+    const ask = state.ask;
+    if (!ask || !ask.id || !model) return;
+    const row = dom.tools.querySelector(`tr[data-tool-id="${CSS.escape(ask.id)}"]`);
+    const holder = document.createElement(row ? "tr" : "div");
+    holder.className = "cnb-ask";
+    const cell = row ? document.createElement("td") : holder;
+    if (row) { cell.colSpan = 3; holder.appendChild(cell); }
+    const question = document.createElement("div");
+    question.innerHTML = ask.html;
+    const editor = document.createElement("textarea");
+    editor.className = "cnb-ask-edit"; editor.hidden = true; editor.value = ask.code || ""; editor.rows = 8;
+    const reason = document.createElement("input");
+    reason.type = "text"; reason.className = "cnb-ask-reason"; reason.placeholder = "why not (optional, Claude is told)";
+    const bar = document.createElement("div");
+    bar.className = "cnb-ask-bar";
+    const send = (action, code) => {
+      for (const b of bar.querySelectorAll("button")) b.disabled = true;
+      model.send({ type: "consent", action, code, reason: reason.value });
+    };
+    const edited = () => (editor.hidden ? null : editor.value);
+    const add = (label, onClick, primary) => {
+      const b = document.createElement("button");
+      b.type = "button"; b.textContent = label; b.className = primary ? "cnb-ask-primary" : "";
+      b.addEventListener("click", onClick);
+      bar.appendChild(b);
+      return b;
+    };
+    add("Run", () => send("run", edited()), true);
+    add("Run all for this cell", () => send("run_all", edited()));
+    const edit = add("Edit", () => {
+      if (editor.hidden) { editor.hidden = false; edit.textContent = "Run edited"; editor.focus(); }
+      else send("run", editor.value);
+    });
+    add("Skip", () => send("skip", null));
+    add("Stop", () => send("stop", null));
+    bar.appendChild(reason);
+    cell.append(question, editor, bar);
+    if (row) row.after(holder); else dom.tools.appendChild(holder);
+  }
+
   function setOnce(dom, key, el, value) {
     if (dom.last[key] !== value) { el.innerHTML = value; dom.last[key] = value; }
   }
@@ -343,6 +390,7 @@ export default () => {
         setOnce(dom, "rd", dom.rd, state.rd);
         setOnce(dom, "extra", dom.extra, state.extra);
         setOnce(dom, "tools", dom.tools, state.tools);
+        renderAsk(dom);
         if (dom.last.foot !== state.foot) {
           dom.foot.innerHTML = state.foot; dom.last.foot = state.foot;
           dom.elapsed = dom.foot.querySelector(".cnb-elapsed");

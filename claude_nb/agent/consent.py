@@ -9,13 +9,13 @@ code through the renderer's sanitized highlighting, labels as widget text."""
 from __future__ import annotations
 
 import html
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from ..core.hearing import Hearing
 from ..render.markdown import shared_renderer
+from ..view.consent import code_html
 
 
 @dataclass
@@ -40,17 +40,6 @@ def page_can_answer(shell: Any) -> bool:
     return bool((parent or {}).get("content", {}).get("allow_stdin", False))
 
 
-def code_html(code: str, purpose: str = "") -> str:
-    fence = "`" * max(3, 1 + max((len(run) for run in re.findall(r"`+", code)), default=0))
-    highlighted = shared_renderer().render(f"{fence}python\n{code}\n{fence}\n")
-    intro = (
-        f"<div><b>Claude asks to run</b>: {html.escape(purpose)}</div>"
-        if purpose
-        else "<div><b>Claude asks to run</b></div>"
-    )
-    return f'<div class="cnb cnb-consent">{intro}{highlighted}</div>'
-
-
 def ask_terminal(code: str, purpose: str) -> Decision:
     print(f"Claude asks to run ({purpose}):\n{code}")
     answer = input("Run it? [y]es / [a]ll / [n]o / [s]top: ").strip().lower()[:1]
@@ -59,12 +48,26 @@ def ask_terminal(code: str, purpose: str) -> Decision:
 
 
 def ask_page(code: str, purpose: str) -> Decision:
-    """Buttons under the answer; waits, hearing clicks, until one is pressed."""
+    """Buttons in the row of the call, in the live view running it (else widgets
+    under the answer); waits, hearing clicks, until one is pressed."""
+    from ..view.consent import consuming
+
+    view = consuming()
+    if view is not None:
+        answer = view.consent.ask_to_run(view.state, code, purpose)
+        if answer is not None:
+            ran = answer["code"]
+            edited = answer["action"] in ("run", "run_all") and ran != code
+            return Decision(answer["action"], ran, edited=edited, reason=answer["reason"])
+    return _ask_with_widgets(code, purpose)
+
+
+def _ask_with_widgets(code: str, purpose: str) -> Decision:
     import ipywidgets as w
     from IPython.display import display
 
     chosen: list[Decision] = []
-    text = w.HTML(code_html(code, purpose))
+    text = w.HTML(f'<div class="cnb">{code_html(shared_renderer(), code, purpose)}</div>')
     editor = w.Textarea(value=code, layout=w.Layout(width="100%", height="10em", display="none"))
     reason = w.Text(placeholder="why not (optional, Claude is told)", layout=w.Layout(width="24em"))
     labels = (

@@ -58,11 +58,19 @@ class FrameBuilder:
         self._ended = False
 
     def build(
-        self, state: StreamState, now: float, *, reset: bool = False, final: bool = False, key: str = ""
+        self,
+        state: StreamState,
+        now: float,
+        *,
+        reset: bool = False,
+        final: bool = False,
+        key: str = "",
+        ask: dict[str, str] | None = None,
     ) -> dict[str, Any] | None:
         """The next frame, or None when the page holds everything already. ``reset``:
         the whole state (a page that asked for it); ``final``: the stream has ended,
-        and ``key`` names the static answer that will replace the view."""
+        and ``key`` names the static answer that will replace the view; ``ask``: the
+        question the page answers in a tool's row (``consent``)."""
         msg: dict[str, Any] = {}
         if self._ended:
             # Only a page's request for the state reaches an ended view: the patchers hold all it shows.
@@ -79,7 +87,7 @@ class FrameBuilder:
                 msg[name] = patcher.snapshot()
             elif patch is not None:
                 msg[name] = patch
-        self._pieces(state, now, msg, reset)
+        self._pieces(state, now, msg, reset, ask)
         if not msg and not reset and not final:
             return None
         self._seq += 1
@@ -90,7 +98,9 @@ class FrameBuilder:
             msg["key"] = key  # the page hands the view's DOM to the static answer naming it
         return msg
 
-    def _pieces(self, state: StreamState, now: float, msg: dict[str, Any], reset: bool) -> None:
+    def _pieces(
+        self, state: StreamState, now: float, msg: dict[str, Any], reset: bool, ask: dict[str, str] | None
+    ) -> None:
         clean = self.renderer.sanitizer.clean
         # Tool table, sources and unknown blocks change only when a block closes or a
         # citation arrives: rebuild (and sanitize) them then, not on every frame.
@@ -110,6 +120,7 @@ class FrameBuilder:
             "tk": any(b.type == "thinking" and not b.closed for b in state.blocks) and state.status == "streaming",
             **self._block_pieces,
             "st": state.status,
+            "ask": ask or "",
         }
         foot, numbers = _pieces.footer_html(state, now), _pieces.footer_numbers(state)
         wording = _NUMBERS.sub(r"\1", foot)

@@ -14,13 +14,7 @@ import threading
 import time
 import uuid
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
-from contextlib import (
-    AbstractAsyncContextManager,
-    AbstractContextManager,
-    asynccontextmanager,
-    closing,
-    contextmanager,
-)
+from contextlib import AbstractAsyncContextManager, AbstractContextManager, asynccontextmanager, closing, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +40,7 @@ from ..reduce.reducer import (
 from ..render.markdown import shared_renderer
 from ..wire.transport import without_helper
 from .clock import FrameClock
+from .consent import Consent, Consuming
 from .frame_builder import FrameBuilder, answer_source
 from .snapshot import ANSWER_MIME, provenance, snapshot_html, snapshot_markdown, snapshot_text
 from .stop import aclose_quietly as _aclose
@@ -92,6 +87,7 @@ class StreamView(anywidget.AnyWidget):
         self._text_shown = False
         self._stop_asked = False
         self._clock = FrameClock(frame_interval, self._flush)
+        self.consent = Consent(self._renderer, self._changed)  # the agent's question, in a tool's row
         self.on_msg(self._on_frontend_msg)
 
     # -- public state ------------------------------------------------------------------
@@ -184,7 +180,7 @@ class StreamView(anywidget.AnyWidget):
         data = bundle[0] if isinstance(bundle, tuple) else bundle
         data = {**data, "text/plain": "Claude's answer (a live view: run the cell again to see it here)"}
         display(data, raw=True, display_id=self._display_id)
-        self._displayed = True
+        self._displayed = self.consent.enabled = True
         # The first frame goes out with the display: a page that has it knows it has
         # seen the view from its start and never asks for the state (which a blocking
         # cell would answer only after it ends, sending the whole answer twice).
@@ -240,7 +236,7 @@ class StreamView(anywidget.AnyWidget):
             finally:
                 stream.__exit__(None, None, None)
         events = listened(stream, lambda: self._stop_asked)
-        with self._ends_on_failure(stream), closing(events):
+        with self._ends_on_failure(stream), closing(events), Consuming(self):
             feed = self._feed
             for event in events:
                 # Half the SDK's events are its synthesized copies of the raw delta just
@@ -337,9 +333,15 @@ class StreamView(anywidget.AnyWidget):
                 return
             self._flushed_version = self._state.version
             if self._echo is None:
-                msg = self._frames.build(self._state, time.monotonic(), final=final, key=self._display_id)
+                ask = self.consent.piece
+                msg = self._frames.build(self._state, time.monotonic(), final=final, key=self._display_id, ask=ask)
                 if msg is not None:
                     self.send(msg)
+
+    def _changed(self) -> None:
+        with self._lock:
+            self._state.version += 1
+        self._flush()
 
     def _on_frontend_msg(self, _widget: Any, content: Any, _buffers: Any) -> None:
         kind = content.get("type") if isinstance(content, dict) else None
@@ -356,6 +358,8 @@ class StreamView(anywidget.AnyWidget):
             self._release()
         elif kind == "stop":
             self._stop_asked = True
+        elif kind == "consent":
+            self.consent.answered(content)
 
     def _release(self) -> None:
         """A page shows the static answer in this view's place (what the notebook saves):
@@ -372,6 +376,7 @@ class StreamView(anywidget.AnyWidget):
             if self._ended or self._ending:
                 return
             self._ending = True
+            self.consent.enabled = False
         # Outside the lock: the clock's helper thread may be waiting for it to flush.
         self._clock.close()
         with self._lock:

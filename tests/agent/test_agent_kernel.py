@@ -5,7 +5,6 @@ stopped by its timeout, and ``%claude runs`` puts what ran into a new cell."""
 
 from __future__ import annotations
 
-import json
 import time
 from typing import Any
 
@@ -48,27 +47,31 @@ def _text(result: dict[str, Any]) -> str:
     return content if isinstance(content, str) else " ".join(p.get("text", "") for p in content)
 
 
-def _click_when_shown(kernel: Kernel, msg_id: str, label: str, timeout: float = 30) -> list[dict[str, Any]]:
-    """Read IOPub until a button labelled ``label`` appears, click it, then read until idle."""
-    seen: list[dict[str, Any]] = []
-    clicked = False
+def _answer_when_asked(
+    kernel: Kernel, msg_id: str, action: str, code: str | None = None, timeout: float = 30
+) -> dict[str, Any]:
+    """Read IOPub until the live view asks (its frame's ``ask`` piece), answer as the
+    page's buttons do (a widget message to the view), then read until idle. Returns
+    the question as the page got it."""
+    asked: dict[str, Any] = {}
+    view = None
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         msg = kernel.kc.get_iopub_msg(timeout=timeout)
         if msg["parent_header"].get("msg_id") != msg_id:
             continue
-        seen.append(msg)
-        state = msg["content"].get("data", {}).get("state", {}) if msg["msg_type"] == "comm_open" else {}
-        if not clicked and state.get("_model_name") == "ButtonModel" and state.get("description") == label:
-            data = {"method": "custom", "content": {"event": "click"}}
-            kernel.kc.shell_channel.send(
-                kernel.kc.session.msg("comm_msg", {"comm_id": msg["content"]["comm_id"], "data": data})
-            )
-            clicked = True
+        if msg["msg_type"] == "comm_open" and "_esm" in msg["content"]["data"]["state"]:
+            view = msg["content"]["comm_id"]
+        frame = msg["content"].get("data", {}).get("content", {}) if msg["msg_type"] == "comm_msg" else {}
+        if not asked and isinstance(frame.get("ask"), dict):
+            asked = frame["ask"]
+            said = {"type": "consent", "action": action, "reason": "not now", "code": code}
+            data = {"method": "custom", "content": said}
+            kernel.kc.shell_channel.send(kernel.kc.session.msg("comm_msg", {"comm_id": view, "data": data}))
         if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
             break
-    assert clicked, f"no {label!r} button was shown"
-    return seen
+    assert asked, "the view never asked"
+    return asked
 
 
 def test_reading_tools_run_without_asking_and_are_redacted(kernel: Kernel, replay: ReplayServer) -> None:
@@ -91,9 +94,10 @@ def test_run_waits_for_the_run_button_and_the_next_request_carries_its_output(
     assert kernel.run(SETUP).ok
     before = len(replay.requests)
     msg_id = kernel.kc.execute(_cell(RUN), allow_stdin=True)
-    seen = _click_when_shown(kernel, msg_id, "Run")
-    shown = json.dumps([m["content"] for m in seen])
-    assert "add a column c" in shown and "df[" in shown  # the code and its purpose were shown with the buttons
+    asked = _answer_when_asked(kernel, msg_id, "run")
+    # The question, in the row of its call: the purpose and the code (highlighted and as text).
+    assert asked["id"] == "toolu_agent_01" and "add a column c" in asked["html"] and "df.a * df.b" in asked["code"]
+    assert "<script" not in asked["html"]
     (result,) = _results(replay, before)
     assert "ran in" in _text(result) and "stdout:\n32" in _text(result) and "total" in _text(result)
     assert kernel.run("print(total, list(df.columns))").stdout.strip() == "32 ['a', 'b', 'c']"
@@ -103,13 +107,23 @@ def test_run_waits_for_the_run_button_and_the_next_request_carries_its_output(
     assert any("total = int(df.c.sum())" in p.get("text", "") and "(approved)" in p.get("text", "") for p in payloads)
 
 
+def test_edited_code_runs_as_edited_and_claude_is_told(kernel: Kernel, replay: ReplayServer) -> None:
+    assert kernel.run(SETUP).ok
+    before = len(replay.requests)
+    msg_id = kernel.kc.execute(_cell(RUN), allow_stdin=True)
+    _answer_when_asked(kernel, msg_id, "run", code="total = 7\nprint('edited', total)")
+    (result,) = _results(replay, before)
+    assert "edited the code" in _text(result) and "edited 7" in _text(result)
+    assert kernel.run("print(total, list(df.columns))").stdout.strip() == "7 ['a', 'b']"
+
+
 def test_skip_runs_nothing_and_claude_is_told(kernel: Kernel, replay: ReplayServer) -> None:
     assert kernel.run(SETUP).ok
     before = len(replay.requests)
     msg_id = kernel.kc.execute(_cell(RUN), allow_stdin=True)
-    _click_when_shown(kernel, msg_id, "Skip")
+    _answer_when_asked(kernel, msg_id, "skip")
     (result,) = _results(replay, before)
-    assert "the user declined" in _text(result)
+    assert "the user declined" in _text(result) and "not now" in _text(result)
     assert kernel.run("print(list(df.columns))").stdout.strip() == "['a', 'b']"
 
 
