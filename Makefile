@@ -73,8 +73,16 @@ browser: $(VENV)/.installed-test chromium
 
 # A saved answer as each reader shows it (stock JupyterLab without the page extension,
 # untrusted notebooks, formulas typeset): slower, so beside `make test`, not in it.
-readers: $(VENV)/.installed-test chromium
-	$(BIN)/python -m pytest -q -m readers
+# nbconvert's page with MathJax 2.7 (from npm), pandoc (pypandoc-binary), and pages
+# that put the HTML in as VS Code and Colab do.
+READERS := .readers
+$(READERS)/.installed: $(VENV)/.installed-test
+	$(BIN)/pip install --quiet nbconvert pypandoc-binary
+	mkdir -p $(READERS) && cd $(READERS) && npm install --silent --no-save --no-package-lock mathjax@2.7.9
+	touch $@
+
+readers: $(VENV)/.installed-test chromium $(READERS)/.installed
+	READERS_DIR=$(CURDIR)/$(READERS) $(BIN)/python -m pytest -q -m readers
 
 # Both environments and Chromium are made side by side; then the oldest-SDK run, lint,
 # types, the docs and the quick benchmark (which only keeps the benchmark working: its

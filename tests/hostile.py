@@ -230,7 +230,9 @@ class _Scanner(HTMLParser):
                 self.text.append(f" {value} ")  # tooltip, image stand-in, or link target shown on hover
             if name.startswith("on"):
                 self.problems.append(f"event handler {name}")
-            if name == "style" and not re.fullmatch(r"\s*text-align:\s*(left|right|center);?\s*", value):
+            # Table alignment from markdown, and the saved formula's own hidden MathML copy.
+            allowed = r"\s*(?:text-align:\s*(left|right|center)|display:none);?\s*"
+            if name == "style" and not re.fullmatch(allowed, value):
                 self.problems.append(f"style {value!r}")
             if name in URL_ATTRS:
                 compact = re.sub(r"[\x00-\x20]", "", value)

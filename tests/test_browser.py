@@ -692,7 +692,11 @@ def test_without_the_page_extension_the_static_answer_is_jupyters_own_html(
     view go; the live view hands its DOM to nobody (no page-wide shelf exists)."""
     with one_off_notebook(browser, request, "stock", RELEASE_CELLS, disabled=("claude-nb",)) as (_root, page):
         printed = _run_until_released(page)
-        assert page.locator('.jp-OutputArea-output[data-mime-type="text/html"] .cnb math').count() == 4
+        html_out = page.locator('.jp-OutputArea-output[data-mime-type="text/html"] .cnb')
+        html_out.locator(".cnb-tex mjx-container").first.wait_for(timeout=30_000)
+        # Four formulas, each shown once: typeset by the page's MathJax, the MathML copy hidden.
+        assert html_out.locator(".cnb-tex mjx-container").count() == 4
+        assert html_out.evaluate(VISIBLE_MATHML) == 0
         assert page.locator(".cnb-answer-output").count() == 0
         assert "released=True" in printed, printed
         assert page.evaluate("globalThis[Symbol.for('claude_nb.handoff')] === undefined"), "handed over to nobody"
@@ -832,6 +836,11 @@ TEN_FORMULAS = (
 )
 
 
+VISIBLE_MATHML = """(root) => [...root.querySelectorAll('math')]
+  .filter((m) => !m.closest('mjx-assistive-mml, .MJX_Assistive_MathML') && m.checkVisibility()).length"""
+"""MathML a reader shows, MathJax's own copies for screen readers left out."""
+
+
 @pytest.mark.readers
 @pytest.mark.parametrize(
     ("app_name", "trusted"),
@@ -877,5 +886,5 @@ def test_a_saved_answers_formulas_are_typeset_trusted_or_not(
         text = out.inner_text()
         assert "\\(" not in text and "\\[" not in text and "\\frac" not in text
         assert "It costs $5 and $10 per month." in text
-        assert out.locator("math:not(mjx-assistive-mml math)").count() == 0  # no MathML left as text
+        assert out.evaluate(VISIBLE_MATHML) == 0  # the MathML copies stay hidden, never shown twice
         _screenshot(page, f"{app_name}-saved-math-{'trusted' if trusted else 'untrusted'}.png")

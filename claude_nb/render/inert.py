@@ -64,6 +64,34 @@ def _math_lt(text: str) -> str:
     return out
 
 
+def _dollar_form(text: str) -> str:
+    """``text`` with ``\\(x\\)`` written ``$x$`` and ``\\[x\\]`` written ``$$x$$``: the forms
+    markdown readers typeset (VS Code's markdown renderer, pandoc, GitHub), where the
+    bracket forms show as ``(x)``. Spaces inside the delimiters are trimmed; a formula
+    is left in brackets when it holds a ``$`` or a digit follows it, which the dollar
+    rules of those readers would read as a price."""
+    if "\\(" not in text and "\\[" not in text:
+        return text
+    lines = text.splitlines(keepends=True)
+    inline: dict[str, str] = {}
+    for token in _math_parser().parse(text):
+        if token.type.startswith("math_block") and token.markup == "\\[" and token.map and "$" not in token.content:
+            first, last = token.map[0], min(token.map[1], len(lines)) - 1
+            lines[first] = lines[first].replace("\\[", "$$", 1)
+            at = lines[last].rfind("\\]")
+            if at >= 0:
+                lines[last] = lines[last][:at] + "$$" + lines[last][at + 2 :]
+        for child in token.children or ():
+            if child.markup in ("\\(", "\\[") and "$" not in child.content and child.content.strip():
+                dollars = "$" if child.markup == "\\(" else "$$"
+                closer = "\\)" if child.markup == "\\(" else "\\]"
+                inline[child.markup + child.content + closer] = dollars + child.content.strip() + dollars
+    out = "".join(lines)
+    for source, written in inline.items():
+        out = re.sub(re.escape(source) + r"(?![0-9])", lambda _m, w=written: w, out)
+    return out
+
+
 def _prose(text: str, allow_remote_images: bool) -> str:
     def image(match: re.Match[str]) -> str:
         alt, url = match.group(1), match.group(2)
@@ -82,7 +110,7 @@ def _prose(text: str, allow_remote_images: bool) -> str:
             else match.group(1) + "\\" + match.group(0)[len(match.group(1)) :]
         )
 
-    text = _math_lt(text).replace("<", "&lt;")
+    text = _dollar_form(_math_lt(text)).replace("<", "&lt;")
     text = _IMAGE.sub(image, text)
     text = _REF_IMAGE.sub("!\\[", text)  # reference-style images could resolve to a remote URL
     text = _LINK.sub(link, text)

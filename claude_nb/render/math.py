@@ -157,23 +157,31 @@ alone (``mathjax_ignore`` keeps it from reading prices as formulas)."""
 
 
 def tex_for_typesetters(fragment: str) -> str:
-    """``fragment`` with every formula as its TeX for the reader's MathJax instead of
-    MathML: Jupyter shows an untrusted notebook's HTML through a sanitizer that drops
-    MathML tags and keeps their text ("A=P(1+rn)nt"), while its MathJax typesets TeX
-    in HTML outputs, trusted or not (so do nbconvert's pages). Only the saved answer
-    takes this form; the live view keeps MathML."""
+    """``fragment`` with every formula in two forms, for readers that typeset
+    differently: its MathML for readers with no typesetter (VS Code, Colab, Quarto
+    without MathJax: the browser draws MathML), and its TeX for readers with
+    MathJax (JupyterLab, trusted or not, and nbconvert). The stylesheet shows
+    exactly one: the MathML, until MathJax has typeset the TeX. The MathML hides
+    twice where no stylesheet survives a sanitizer: by an inline ``display:none``
+    (JupyterLab untrusted keeps that and drops ``math``, leaving its text), and
+    inside ``ruby > rp``, which browsers never show (sanitizers that drop styles
+    but keep the elements). Only the saved answer takes this form; the live view
+    keeps MathML."""
     if "<math" not in fragment:
         return fragment
 
-    def tex(match: re.Match[str]) -> str:
+    def pair(match: re.Match[str]) -> str:
         alt = _ALT.search(match.group(1))
         if alt is None:
             return match.group(0)
-        opening, closing = ("\\[", "\\]") if 'display="block"' in match.group(1) else ("\\(", "\\)")
+        block = 'display="block"' in match.group(1)
+        opening, closing = ("\\[", "\\]") if block else ("\\(", "\\)")
         source = html.escape(html.unescape(alt.group(1)), quote=False)  # text again, whatever the serializer left
-        return f'<span class="{TEX_CLASS}">{opening}{source}{closing}</span>'
+        kind = "cnb-mml cnb-mml-block" if block else "cnb-mml"
+        mathml = f'<span class="{kind}" style="display:none"><ruby><rp>{match.group(0)}</rp></ruby></span>'
+        return f'{mathml}<span class="{TEX_CLASS}">{opening}{source}{closing}</span>'
 
-    return _MATHML.sub(tex, fragment)
+    return _MATHML.sub(pair, fragment)
 
 
 def _render_math(renderer: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:

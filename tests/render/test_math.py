@@ -91,12 +91,13 @@ def test_the_view_sends_mathml_live_and_keeps_latex_in_markdown() -> None:
             view.feed(step.data)
     live = [m for m in view.sent if "<math" in str(m.get("a", ""))]
     assert live, "MathML reaches the frontend in the frames"
-    saved = view.to_html()  # the formulas as TeX for the reader's MathJax
-    assert "<math" not in saved and saved.count('<span class="cnb-tex mathjax_process tex2jax_process">') == 4
+    saved = view.to_html()  # each formula twice: MathML for readers without MathJax, TeX for MathJax
+    assert saved.count('<span class="cnb-tex mathjax_process tex2jax_process">') == 4
+    assert saved.count('style="display:none"><ruby><rp><math ') == 4
     assert "\\(E = mc^2\\)" in saved and "\\[\\int_0^1 x^2\\,dx = \\frac{1}{3}\\]" in saved
-    md = view._static_bundle()["text/markdown"]
-    assert "$E = mc^2$" in md and "\\(a^2 + b^2 = c^2\\)" in md
-    assert "$$\\int_0^1 x^2\\,dx = \\frac{1}{3}$$" in md and "\\[\\sum_{i=1}^{n}" in md
+    md = view._static_bundle()["text/markdown"]  # the dollar forms markdown readers typeset
+    assert "$E = mc^2$" in md and "$a^2 + b^2 = c^2$" in md and "\\(" not in md
+    assert "$$\\int_0^1 x^2\\,dx = \\frac{1}{3}$$" in md and "\\[" not in md
 
 
 def test_the_markdown_fallback_keeps_a_less_than_inside_math_as_tex() -> None:
@@ -107,7 +108,7 @@ def test_the_markdown_fallback_keeps_a_less_than_inside_math_as_tex() -> None:
         "$$\n0<\\epsilon\n$$\n\n\\[\nc<d\n\\]\n\n- listed $u<v$\n\n`$c<d$` stays code; $5 < $10 stays a price.\n"
     )
     md = _fallback.markdown(text)
-    assert "$a\\lt b$" in md and "\\(p\\lt q\\)" in md and "$$x\\lt y$$" in md and "$u\\lt v$" in md
+    assert "$a\\lt b$" in md and "$p\\lt q$" in md and "$$x\\lt y$$" in md and "$u\\lt v$" in md
     assert "0\\lt \\epsilon" in md and "c\\lt d" in md
     assert "a&lt;b outside" in md and "`$c<d$`" in md and "$5 &lt; $10" in md
     # Typeset, the fallback reads as the answer did: the same formulas, each with its relation.
@@ -144,3 +145,24 @@ def test_math_everywhere_is_the_same_live_as_rendered_at_once() -> None:
         if step.kind == "event":
             view.feed(step.data)
     assert view.status == "done" and view._frames.answer.html == R.render(EVERYWHERE)
+
+
+def test_a_saved_formula_is_mathml_hidden_twice_then_tex() -> None:
+    from claude_nb.render.math import tex_for_typesetters
+
+    saved = tex_for_typesetters(R.render("Let $a<b$ hold.\n\n$$\\frac{1}{2}$$\n"))
+    inline, block = re.findall(r'<span class="(cnb-mml[^"]*)" style="display:none"><ruby><rp><math ', saved)
+    assert inline == "cnb-mml" and block == "cnb-mml cnb-mml-block"
+    assert saved.count('</math></rp></ruby></span><span class="cnb-tex') == 2
+    assert "\\(a&lt;b\\)" in saved and "\\[\\frac{1}{2}\\]" in saved
+
+
+def test_markdown_formulas_take_the_dollar_forms_except_where_a_price_would_read() -> None:
+    from claude_nb.render import inert as _fallback
+
+    md = _fallback.markdown(
+        "a \\( x + 1 \\) b \\[y\\] c; \\(5\\)0 and \\(a$b\\) stay.\n\n\\[\nq\n\\]\n\n"
+        "`\\(code\\)` stays; $5 stays\n```\n\\(x\\)\n```\n"
+    )
+    assert "a $x + 1$ b $$y$$ c;" in md and "\\(5\\)0" in md and "\\(a$b\\)" in md
+    assert "$$\nq\n$$" in md and "`\\(code\\)`" in md and "```\n\\(x\\)\n```" in md and "$5 stays" in md

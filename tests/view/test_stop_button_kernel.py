@@ -23,13 +23,14 @@ def test_stop_is_heard_while_the_answer_streams(kernel: Kernel, replay: ReplaySe
     cell = kernel.kc.execute("%%claude --new -o partial\nreplay:rich a long answer")
     view = None
     streamed = 0
-    while streamed < 3:
+    while streamed < 3:  # three frames with words of the answer in them
         msg = kernel.kc.get_iopub_msg(timeout=30)
         if msg["parent_header"].get("msg_id") != cell:
             continue
         if msg["msg_type"] == "comm_open" and "_esm" in msg["content"]["data"]["state"]:
             view = msg["content"]["comm_id"]
-        if msg["msg_type"] == "comm_msg" and view is not None and msg["content"]["comm_id"] == view:
+        frame = msg["content"].get("data", {}).get("content", {}) if msg["msg_type"] == "comm_msg" else {}
+        if view is not None and msg["content"].get("comm_id") == view and "word" in json.dumps(frame.get("a", "")):
             streamed += 1
     assert view is not None
     queued = kernel.kc.execute("print('after the answer')")
