@@ -270,7 +270,9 @@ RELOADED_ANSWER = """() => {
 }"""
 
 
-@pytest.mark.parametrize("how", ["async", "magic", "magic-stock"])
+@pytest.mark.parametrize(
+    "how", ["async", "magic", "magic-stock", pytest.param("magic-200kb", marks=pytest.mark.readers)]
+)
 def test_page_reloaded_mid_stream_shows_the_answer(
     how: str, browser: Browser, replay: ReplayServer, request: pytest.FixtureRequest
 ) -> None:
@@ -283,7 +285,9 @@ def test_page_reloaded_mid_stream_shows_the_answer(
 
     from claude_nb.replay import message_script
 
-    paragraphs = [f"Paragraph {i}: " + "words and more words " * 6 for i in range(40)]
+    # 200 KB: a reloaded page catches up with a long answer over several frames, and
+    # says "done" only once all of it is drawn.
+    paragraphs = [f"Paragraph {i}: " + "words and more words " * 6 for i in range(1500 if "200kb" in how else 40)]
     if how == "async":
         cells = [
             "import anthropic, claude_nb\nclient = anthropic.AsyncAnthropic()",
@@ -294,7 +298,8 @@ def test_page_reloaded_mid_stream_shows_the_answer(
         cells = ["%load_ext claude_nb", "%%claude\nreload"]
     disabled = ("claude-nb",) if how.endswith("stock") else ()
     with one_off_notebook(browser, request, f"reload-{how}", cells, disabled=disabled) as (root, page):
-        replay.queue(message_script([{"type": "text", "text": "\n\n".join(paragraphs)}], pace=0.015))
+        pace = 0.0015 if "200kb" in how else 0.015
+        replay.queue(message_script([{"type": "text", "text": "\n\n".join(paragraphs)}], pace=pace))
         run_all_cells(page)
         page.wait_for_selector(".jp-OutputArea .cnb-live-root .cnb-answer p", timeout=30_000)
         page.keyboard.press("Control+s")
@@ -303,7 +308,7 @@ def test_page_reloaded_mid_stream_shows_the_answer(
             page.wait_for_timeout(200)
         page.reload()
         seen: list[tuple[int, str]] = []
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             got = page.evaluate(RELOADED_ANSWER)
             if got:

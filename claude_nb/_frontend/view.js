@@ -406,7 +406,9 @@ export default () => {
           dom.last.fn = state.fn;
         }
         tick();
-        dom.root.dataset.status = state.st;
+        // Ended, but finished blocks still queued for the next frames: not "done" on
+        // this page until the whole answer is drawn (a reloaded page catching up).
+        dom.root.dataset.status = more && ENDED.has(state.st) ? "drawing" : state.st;
         return more;
       };
       const tick = () => {
