@@ -3,10 +3,10 @@
 JupyterLab in headless Chromium runs one notebook per measurement against the
 loopback server: the 200 KB answer at full speed and the 40 KB answer at API pace,
 through ``%%claude`` and, side by side, through the naive technique (the whole answer
-re-rendered as a Markdown output every 100 ms) and through the floor for the end: the
-same stream read with no live view, its finished answer shown once as the same static
-HTML output ``%%claude`` ends with (what stock JupyterLab pays to show that answer at
-all). From clicking Run until the answer has settled, the page records:
+re-rendered as a Markdown output every 100 ms) and through two floors for the end:
+the same stream read with no live view, its finished answer shown once as the same
+static HTML output ``%%claude`` ends with (``static``), or once as a Markdown output
+(``markdown``: what stock JupyterLab pays to show that answer at all). From clicking Run until the answer has settled, the page records:
 
 - long tasks (PerformanceObserver ``longtask``): count, longest, total;
 - main-thread busy fraction, three ways over the same wall time: the time in long
