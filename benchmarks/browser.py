@@ -6,7 +6,8 @@ through ``%%claude`` and, side by side, through the naive technique (the whole a
 re-rendered as a Markdown output every 100 ms) and through two floors for the end:
 the same stream read with no live view, its finished answer shown once as the same
 static HTML output ``%%claude`` ends with (``static``), or once as a Markdown output
-(``markdown``: what stock JupyterLab pays to show that answer at all). From clicking Run until the answer has settled, the page records:
+(``markdown``: what stock JupyterLab pays to show that answer at all). From clicking
+Run until the answer has settled, the page records:
 
 - long tasks (PerformanceObserver ``longtask``): count, longest, total;
 - main-thread busy fraction, three ways over the same wall time: the time in long

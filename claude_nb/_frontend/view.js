@@ -97,7 +97,7 @@ export default () => {
       if (msg[name]) ok = applyPane(name, msg[name], msg.reset) && ok;
       else if (msg.reset) { state.panes[name] = { frozen: [], live: "" }; }
     }
-    for (const key of ["tl", "tk", "rd", "tools", "extra", "foot", "fn", "st", "el", "ask"]) {
+    for (const key of ["tl", "tk", "rd", "tools", "extra", "foot", "fn", "st", "el", "ask", "runs"]) {
       if (key in msg) state[key] = msg[key];
     }
     if ("el" in msg) state.elAt = performance.now();
@@ -328,6 +328,8 @@ export default () => {
     const ask = state.ask;
     if (!ask || !ask.id || !model) return;
     const row = dom.tools.querySelector(`tr[data-tool-id="${CSS.escape(ask.id)}"]`);
+    const label = row && row.querySelector("td small");
+    if (label) label.textContent = "waiting for your approval";
     const holder = document.createElement(row ? "tr" : "div");
     holder.className = "cnb-ask";
     const cell = row ? document.createElement("td") : holder;
@@ -365,6 +367,27 @@ export default () => {
     if (row) row.after(holder); else dom.tools.appendChild(holder);
   }
 
+  // Once an agent's answer has ended: its runs as cells below, one a run, where
+  // claude_nb's page extension can insert cells (%claude runs joins them elsewhere).
+  function renderRuns(dom) {
+    const runs = ENDED.has(state.st) ? state.runs || [] : [];
+    const shelf = handoffShelf();
+    if (dom.last.runs === runs.length || !shelf || !shelf.insertBelow) return;
+    dom.last.runs = runs.length;
+    const old = dom.root.querySelector(".cnb-runs");
+    if (old) old.remove();
+    if (!runs.length) return;
+    const b = document.createElement("button");
+    b.type = "button"; b.className = "cnb-runs";
+    b.textContent = `Insert the ${runs.length === 1 ? "run" : runs.length + " runs"} as cells below`;
+    b.addEventListener("click", () => {
+      let ok = true;
+      for (const source of [...runs].reverse()) ok = shelf.insertBelow(dom.root, source) && ok;
+      b.disabled = true; b.textContent = ok ? "Inserted" : "Could not insert: use %claude runs";
+    });
+    dom.root.appendChild(b);
+  }
+
   function setOnce(dom, key, el, value) {
     if (dom.last[key] !== value) { el.innerHTML = value; dom.last[key] = value; }
   }
@@ -391,6 +414,7 @@ export default () => {
         setOnce(dom, "extra", dom.extra, state.extra);
         setOnce(dom, "tools", dom.tools, state.tools);
         renderAsk(dom);
+        renderRuns(dom);
         if (dom.last.foot !== state.foot) {
           dom.foot.innerHTML = state.foot; dom.last.foot = state.foot;
           dom.elapsed = dom.foot.querySelector(".cnb-elapsed");

@@ -15,6 +15,7 @@ from typing import Any
 from ..core.errors import ClaudeError
 from ..prompt import attachments as _attachments
 from ..tools.toolbox import ToolResult
+from ..view.consent import consuming
 from . import consent as _consent
 from . import execute as _execute
 from . import namespace as _namespace
@@ -198,6 +199,9 @@ class Agent:
         if approval == "edited":
             text = "The user edited the code before running it; it ran as:\n" + code + "\n" + text
         self.runs.append(Run(code, purpose, approval, text, ran.ok))
+        view = consuming()
+        if view is not None and ran.ok:
+            view.consent.ran(f"# {purpose} ({approval})\n{code}")
         if ran.images:
             return ToolResult(text, ran.images)
         return text

@@ -88,7 +88,7 @@ def _dollar_form(text: str) -> str:
                 inline[child.markup + child.content + closer] = dollars + child.content.strip() + dollars
     out = "".join(lines)
     for source, written in inline.items():
-        out = re.sub(re.escape(source) + r"(?![0-9])", lambda _m, w=written: w, out)
+        out = re.sub(re.escape(source) + r"(?![0-9])", written.replace("\\", "\\\\"), out)
     return out
 
 

@@ -43,6 +43,17 @@ class Consent:
         self._answer: dict[str, Any] | None = None
         self.enabled = False
         """True while a page shows the view live (the view sets it)."""
+        self.runs: list[str] = []
+        """Code the agent ran in this answer, one cell's source each: a page with
+        claude_nb's extension offers to insert them as cells once the answer ends."""
+
+    def pieces(self) -> dict[str, Any]:
+        """What a frame says of the agent: the open question, the runs so far."""
+        return {"ask": self.piece, "runs": self.runs}
+
+    def ran(self, source: str) -> None:
+        self.runs.append(source)
+        self._changed()
 
     def ask_to_run(self, state: Any, code: str, purpose: str) -> dict[str, Any] | None:
         """Ask in the row of the call running now; None where no page shows the view."""

@@ -66,11 +66,13 @@ class FrameBuilder:
         final: bool = False,
         key: str = "",
         ask: dict[str, str] | None = None,
+        runs: list[str] | None = None,
     ) -> dict[str, Any] | None:
         """The next frame, or None when the page holds everything already. ``reset``:
         the whole state (a page that asked for it); ``final``: the stream has ended,
         and ``key`` names the static answer that will replace the view; ``ask``: the
-        question the page answers in a tool's row (``consent``)."""
+        question the page answers in a tool's row (``consent``); ``runs``: the code the
+        agent ran, which the page may insert as cells."""
         msg: dict[str, Any] = {}
         if self._ended:
             # Only a page's request for the state reaches an ended view: the patchers hold all it shows.
@@ -87,7 +89,7 @@ class FrameBuilder:
                 msg[name] = patcher.snapshot()
             elif patch is not None:
                 msg[name] = patch
-        self._pieces(state, now, msg, reset, ask)
+        self._pieces(state, now, msg, reset, ask, runs)
         if not msg and not reset and not final:
             return None
         self._seq += 1
@@ -99,7 +101,13 @@ class FrameBuilder:
         return msg
 
     def _pieces(
-        self, state: StreamState, now: float, msg: dict[str, Any], reset: bool, ask: dict[str, str] | None
+        self,
+        state: StreamState,
+        now: float,
+        msg: dict[str, Any],
+        reset: bool,
+        ask: dict[str, str] | None,
+        runs: list[str] | None,
     ) -> None:
         clean = self.renderer.sanitizer.clean
         # Tool table, sources and unknown blocks change only when a block closes or a
@@ -121,6 +129,7 @@ class FrameBuilder:
             **self._block_pieces,
             "st": state.status,
             "ask": ask or "",
+            "runs": list(runs or []),
         }
         foot, numbers = _pieces.footer_html(state, now), _pieces.footer_numbers(state)
         wording = _NUMBERS.sub(r"\1", foot)

@@ -333,8 +333,8 @@ class StreamView(anywidget.AnyWidget):
                 return
             self._flushed_version = self._state.version
             if self._echo is None:
-                ask = self.consent.piece
-                msg = self._frames.build(self._state, time.monotonic(), final=final, key=self._display_id, ask=ask)
+                now, consent = time.monotonic(), self.consent
+                msg = self._frames.build(self._state, now, final=final, key=self._display_id, **consent.pieces())
                 if msg is not None:
                     self.send(msg)
 
