@@ -16,6 +16,7 @@ from ..core.errors import ClaudeError
 from ..prompt import attachments as _attachments
 from ..tools.toolbox import ToolResult
 from ..view.consent import consuming
+from ..view.stop import StopPressed
 from . import consent as _consent
 from . import execute as _execute
 from . import namespace as _namespace
@@ -183,7 +184,7 @@ class Agent:
                 )
             if decision.action == "stop":
                 self.runs.append(Run(code, purpose, "declined", "stopped by the user"))
-                raise KeyboardInterrupt
+                raise StopPressed  # the user's choice, as the view's Stop: the cells after it run
             if decision.action == "skip":
                 why = f" Their reason: {decision.reason}" if decision.reason else ""
                 self.runs.append(Run(code, purpose, "declined", decision.reason))

@@ -176,3 +176,15 @@ def test_the_run_limit_holds_and_the_same_failing_code_twice_ends_the_loop(
     assert "the agent stopped: it asked to run the same failing code again" in html
     runs = kernel.run("%claude runs").reply["content"]["payload"][0]["text"]
     assert "# df['nope']" in runs and "it failed" in runs
+
+
+def test_stop_in_the_row_ends_the_answer_runs_nothing_and_the_next_cell_runs(
+    kernel: Kernel, replay: ReplayServer
+) -> None:
+    assert kernel.run(SETUP).ok
+    before = len(replay.requests)
+    msg_id = kernel.kc.execute(_cell(RUN, "list_variables {}"), allow_stdin=True)
+    _answer_when_asked(kernel, msg_id, "stop")
+    assert not _results(replay, before), "no turn after Stop"
+    after = kernel.run("print(list(df.columns), claude_nb.last_view().status)")
+    assert after.ok and after.stdout.strip() == "['a', 'b'] stopped"
