@@ -16,7 +16,7 @@ from ..core.errors import ClaudeError
 from ..prompt import attachments as _attachments
 from ..tools.toolbox import ToolResult
 from ..view.consent import consuming
-from ..view.stop import StopPressed
+from ..view.stop import StopPressed, heard_while_running
 from . import consent as _consent
 from . import execute as _execute
 from . import namespace as _namespace
@@ -193,14 +193,19 @@ class Agent:
                 self._all = True
             code = decision.code
             approval = "edited" if decision.edited else "approved"
-        ran = _execute.run_code(shell, code, self.run_timeout)
+        view = consuming()
+        try:
+            with heard_while_running(view):
+                ran = _execute.run_code(shell, code, self.run_timeout)
+        except KeyboardInterrupt:  # the kernel's interrupt, or the view's Stop (StopPressed)
+            self.runs.append(Run(code, purpose, approval, "interrupted", False))
+            raise
         if not ran.ok and not ran.timed_out:
             self._failed.add(code)
         text = f"{approval_said(approval)}; {ran.report()}"
         if approval == "edited":
             text = "The user edited the code before running it; it ran as:\n" + code + "\n" + text
         self.runs.append(Run(code, purpose, approval, text, ran.ok))
-        view = consuming()
         if view is not None and ran.ok:
             view.consent.ran(f"# {purpose} ({approval})\n{code}")
         if ran.images:

@@ -100,8 +100,14 @@ class Hearing:
             else:
                 self._socket.poll(int(min(POLL, left) * 1000))
 
-    def pump(self) -> int:
-        """Dispatch the widget messages waiting now; keep the rest. Returns how many."""
+    @classmethod
+    def current(cls) -> Hearing | None:
+        """The hearing open on the main thread now, if any."""
+        return Hearing._active
+
+    def pump(self, only: frozenset[str] | None = None) -> int:
+        """Dispatch the widget messages waiting now; keep the rest. Returns how many.
+        ``only``: dispatch just the messages of these comms (the rest are kept too)."""
         socket = self._socket
         if socket is None:
             return 0
@@ -120,7 +126,7 @@ class Hearing:
             except Exception:
                 self._kept.append(frames)
                 continue
-            if kind != "comm_msg":
+            if kind != "comm_msg" or (only is not None and _comm_id(session, parts) not in only):
                 self._kept.append(frames)
                 continue
             try:
@@ -159,6 +165,15 @@ class Hearing:
 
     def __exit__(self, *_: object) -> None:
         self.close()
+
+
+def _comm_id(session: Any, parts: Any) -> str:
+    """The comm a message is for, read without checking (or recording) its signature."""
+    try:
+        content = session.unpack(session.deserialize(parts, content=False, copy=False)["content"])
+    except Exception:
+        return ""
+    return str(content.get("comm_id", "")) if isinstance(content, dict) else ""
 
 
 def _kernel() -> Any:

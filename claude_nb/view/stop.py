@@ -12,8 +12,11 @@ seconds apart). In a background answer the kernel hears the click itself.
 from __future__ import annotations
 
 import asyncio
+import signal
+import threading
 import time
-from collections.abc import Callable, Generator, Iterable
+from collections.abc import Callable, Generator, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from ..core.errors import describe_exception
@@ -43,6 +46,39 @@ def listened(events: Iterable[Any], stop_asked: Callable[[], bool]) -> Generator
                 raise StopPressed
     finally:
         hearing.close()
+
+
+@contextmanager
+def heard_while_running(view: Any) -> Iterator[None]:
+    """While code runs on the main thread inside a stream (the agent's run), a helper
+    thread hears this view's own Stop (its messages only: the rest stay queued) and
+    interrupts the run as the kernel's interrupt does."""
+    hearing = Hearing.current()
+    comm = getattr(view, "comm", None)
+    if hearing is None or not hearing.live or comm is None:
+        yield
+        return
+    done = threading.Event()
+    main = threading.main_thread().ident or 0
+
+    def watch() -> None:
+        while not done.wait(PUMP_EVERY):
+            hearing.pump(only=frozenset({comm.comm_id}))
+            if view._stop_asked and not done.is_set():
+                signal.pthread_kill(main, signal.SIGINT)
+                return
+
+    watcher = threading.Thread(target=watch, name="claude-nb-stop", daemon=True)
+    watcher.start()
+    try:
+        yield
+    except KeyboardInterrupt:
+        if view._stop_asked:
+            raise StopPressed from None  # the view's Stop, heard during the run
+        raise
+    finally:
+        done.set()
+        watcher.join()
 
 
 def failure(exc: BaseException, mid_stream: bool) -> tuple[str, bool]:

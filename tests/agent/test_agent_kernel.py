@@ -188,3 +188,41 @@ def test_stop_in_the_row_ends_the_answer_runs_nothing_and_the_next_cell_runs(
     assert not _results(replay, before), "no turn after Stop"
     after = kernel.run("print(list(df.columns), claude_nb.last_view().status)")
     assert after.ok and after.stdout.strip() == "['a', 'b'] stopped"
+
+
+def test_the_views_stop_interrupts_a_running_run_and_the_next_cell_runs(kernel: Kernel, replay: ReplayServer) -> None:
+    assert kernel.run(SETUP).ok
+    slow = 'run_code {"code": "import time\\nfor _ in range(300):\\n    time.sleep(0.1)", "purpose": "wait"}'
+    started = time.monotonic()
+    msg_id = kernel.kc.execute(_cell(slow, "list_variables {}", flags="--auto"))
+    view = None
+    running = False
+    while not running and time.monotonic() - started < 30:
+        msg = kernel.kc.get_iopub_msg(timeout=30)
+        if msg["parent_header"].get("msg_id") != msg_id:
+            continue
+        if msg["msg_type"] == "comm_open" and "_esm" in msg["content"]["data"]["state"]:
+            view = msg["content"]["comm_id"]
+        frame = msg["content"].get("data", {}).get("content", {}) if msg["msg_type"] == "comm_msg" else {}
+        running = "cnb-tool-running" in str(frame.get("tools"))
+    assert running and view is not None
+    time.sleep(0.5)
+    queued = kernel.kc.execute("print('after the agent')")
+    data = {"method": "custom", "content": {"type": "stop"}}
+    kernel.kc.shell_channel.send(kernel.kc.session.msg("comm_msg", {"comm_id": view, "data": data}))
+    errors, said, idle = [], "", []
+    while len(idle) < 2:
+        msg = kernel.kc.get_iopub_msg(timeout=30)
+        parent = msg["parent_header"].get("msg_id")
+        if parent not in (msg_id, queued):
+            continue
+        if msg["msg_type"] == "error":
+            errors.append(msg["content"]["evalue"])
+        if msg["msg_type"] == "stream" and parent == queued:
+            said += msg["content"]["text"]
+        if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+            idle.append(parent)
+    assert time.monotonic() - started < 15, "the run was interrupted, not waited out"
+    assert not errors and idle == [msg_id, queued] and said.strip() == "after the agent"
+    status = kernel.run("print(claude_nb.last_view().status, claude_nb.last_agent().runs[-1].result)").stdout
+    assert status.strip() == "stopped interrupted"
