@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..core.hearing import Hearing
+from ..core.hearing import wait_until
 from ..render.markdown import shared_renderer
 from ..view.consent import code_html
 
@@ -95,9 +95,7 @@ def _ask_with_widgets(code: str, purpose: str) -> Decision:
     box = w.VBox([text, editor, w.HBox([*buttons.values(), reason])])
     handle = display(box, display_id=True)
     try:
-        with Hearing.open() as hearing:
-            while not chosen:
-                hearing.wait(3600, until=lambda: bool(chosen))
+        wait_until(lambda: bool(chosen))
     finally:
         decision = chosen[0] if chosen else Decision("stop", code)
         handle.update(
@@ -138,9 +136,7 @@ def ask_choice(question: str, options: Sequence[str], shell: Any) -> str | None:
     box = w.VBox([label, w.HBox([*buttons, typed])])
     handle = display(box, display_id=True)
     try:
-        with Hearing.open() as hearing:
-            while not answered:
-                hearing.wait(3600, until=lambda: bool(answered))
+        wait_until(lambda: bool(answered))
     finally:
         reply = answered[0] if answered else ""
         said = f"Claude asked: {html.escape(question)} · answer: {html.escape(reply)}"

@@ -167,6 +167,14 @@ class Hearing:
         self.close()
 
 
+def wait_until(until: Callable[[], bool]) -> None:
+    """Wait, hearing the page, until ``until()`` holds: how a button's answer is
+    awaited in a running cell (an interrupt ends the wait)."""
+    with Hearing.open() as hearing:
+        while not until():
+            hearing.wait(3600, until=until)
+
+
 def _comm_id(session: Any, parts: Any) -> str:
     """The comm a message is for, read without checking (or recording) its signature."""
     try:

@@ -17,7 +17,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from ..core.hearing import Hearing
+from ..core.hearing import wait_until
 from ..render.markdown import MarkdownRenderer
 
 ACTIONS = frozenset({"run", "run_all", "skip", "stop"})
@@ -72,15 +72,13 @@ class Consent:
         self.piece = {"id": call_id, "html": shown, "code": code}
         self._changed()
         try:
-            with Hearing.open() as hearing:
-                while self._answer is None:
-                    hearing.wait(3600, until=lambda: self._answer is not None)
+            wait_until(lambda: self._answer is not None)
         except KeyboardInterrupt:
             self._answer = {"action": "stop", "code": code, "reason": ""}
         finally:
             self.piece = None
             self._changed()
-        answer = self._answer
+        answer = self._answer or {"action": "stop", "code": code, "reason": ""}
         if answer.get("code") is None:
             answer["code"] = code
         return answer
