@@ -502,6 +502,8 @@ def test_the_agent_asks_before_running_and_the_click_is_heard_while_the_cell_run
         page.locator(".jp-OutputArea-output", has_text="after the agent 32").wait_for(timeout=30_000)
         # What ran, as cells below the agent's cell (one a run), for a notebook that re-runs without it.
         page.get_by_role("button", name="Insert the run as cells below").click()
+        page.wait_for_function("() => document.querySelectorAll('.jp-Notebook .jp-Cell').length === 4")
+        page.wait_for_timeout(300)  # the new cell's editor fills in
         sources = page.locator(".jp-Notebook .jp-Cell .jp-InputArea-editor").all_inner_texts()
         assert len(sources) == 4 and "df['c'] = df.a * df.b" in sources[2] and "(approved)" in sources[2], sources
         assert sources[3].startswith("print('after the agent'")
