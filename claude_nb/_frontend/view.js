@@ -329,13 +329,34 @@ export default () => {
     if (!ask || !ask.id || !model) return;
     const row = dom.tools.querySelector(`tr[data-tool-id="${CSS.escape(ask.id)}"]`);
     const label = row && row.querySelector("td small");
-    if (label) label.textContent = "waiting for your approval";
+    if (label) label.textContent = ask.options ? "waiting for your answer" : "waiting for your approval";
     const holder = document.createElement(row ? "tr" : "div");
     holder.className = "cnb-ask";
     const cell = row ? document.createElement("td") : holder;
     if (row) { cell.colSpan = 3; holder.appendChild(cell); }
     const question = document.createElement("div");
     question.innerHTML = ask.html;
+    if (ask.options) { // Claude's question to the user: a button per option, or typed
+      const bar = document.createElement("div");
+      bar.className = "cnb-ask-bar";
+      const typed = document.createElement("input");
+      typed.type = "text"; typed.className = "cnb-ask-reason"; typed.placeholder = "or type an answer";
+      const answer = (text) => {
+        for (const b of bar.querySelectorAll("button")) b.disabled = true;
+        model.send({ type: "consent", action: "answer", text });
+      };
+      for (const option of ask.options) {
+        const b = document.createElement("button");
+        b.type = "button"; b.textContent = option; b.addEventListener("click", () => answer(option));
+        bar.appendChild(b);
+      }
+      const send = document.createElement("button");
+      send.type = "button"; send.textContent = "Send"; send.addEventListener("click", () => answer(typed.value));
+      bar.append(typed, send);
+      cell.append(question, bar);
+      if (row) row.after(holder); else dom.tools.appendChild(holder);
+      return;
+    }
     const editor = document.createElement("textarea");
     editor.className = "cnb-ask-edit"; editor.hidden = true; editor.value = ask.code || ""; editor.rows = 8;
     const reason = document.createElement("input");

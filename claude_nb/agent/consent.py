@@ -121,6 +121,12 @@ def ask_choice(question: str, options: Sequence[str], shell: Any) -> str | None:
         return input("> ")
     if not page_can_answer(shell):
         return None
+    from ..view.consent import consuming
+
+    view = consuming()
+    if view is not None and view.consent.enabled:
+        asked: str | None = view.consent.ask_in_row(view.state, question, list(options))
+        return asked
     import ipywidgets as w
     from IPython.display import display
 

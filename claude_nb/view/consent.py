@@ -20,7 +20,7 @@ from typing import Any
 from ..core.hearing import wait_until
 from ..render.markdown import MarkdownRenderer
 
-ACTIONS = frozenset({"run", "run_all", "skip", "stop"})
+ACTIONS = frozenset({"run", "run_all", "skip", "stop", "answer"})
 _local = threading.local()
 
 
@@ -38,7 +38,7 @@ class Consent:
     def __init__(self, renderer: MarkdownRenderer, changed: Callable[[], None]) -> None:
         self._renderer = renderer
         self._changed = changed
-        self.piece: dict[str, str] | None = None
+        self.piece: dict[str, Any] | None = None
         """What the frame says of the open question (None: no question)."""
         self._answer: dict[str, Any] | None = None
         self.enabled = False
@@ -62,14 +62,29 @@ class Consent:
             return None
         return self.ask(str(calls[-1].data.get("id", "")), code, purpose)
 
+    def ask_in_row(self, state: Any, question: str, options: list[str]) -> str | None:
+        """Claude's question to the user, with a button per option and a text box, in
+        the row of the call running now; the answer's text, or None where no page
+        shows the view (or the user stopped)."""
+        calls = [b for b in state.blocks if b.tool_status == "running"]
+        if not self.enabled or not calls:
+            return None
+        shown = f'<div class="cnb-consent"><b>Claude asks</b>: {html.escape(question)}</div>'
+        piece = {"id": str(calls[-1].data.get("id", "")), "html": shown, "options": [str(o)[:80] for o in options[:8]]}
+        answer = self._wait(piece, "")
+        return str(answer.get("text", "")) if answer["action"] == "answer" else None
+
     def ask(self, call_id: str, code: str, purpose: str) -> dict[str, Any]:
         """Show the question in the row of ``call_id`` and wait, hearing the page, for
         its answer: ``{"action": run|run_all|skip|stop, "code": str, "reason": str}``.
         An interrupt while waiting is a Stop."""
-        self._answer = None
         shown = self._renderer.sanitizer.clean(code_html(self._renderer, code, purpose))
         # The code also goes as text: the page puts it in the editor as a value, never as HTML.
-        self.piece = {"id": call_id, "html": shown, "code": code}
+        return self._wait({"id": call_id, "html": shown, "code": code}, code)
+
+    def _wait(self, piece: dict[str, Any], code: str) -> dict[str, Any]:
+        self._answer = None
+        self.piece = piece
         self._changed()
         try:
             wait_until(lambda: self._answer is not None)
@@ -88,12 +103,12 @@ class Consent:
         action = content.get("action")
         if self.piece is None or action not in ACTIONS:
             return
-        code = content.get("code")
-        reason = content.get("reason")
+        code, reason, text = content.get("code"), content.get("reason"), content.get("text")
         self._answer = {
             "action": action,
             "code": code if isinstance(code, str) else None,
             "reason": reason[:500] if isinstance(reason, str) else "",
+            "text": text[:2000] if isinstance(text, str) else "",
         }
 
 

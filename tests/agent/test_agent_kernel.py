@@ -226,3 +226,28 @@ def test_the_views_stop_interrupts_a_running_run_and_the_next_cell_runs(kernel: 
     assert not errors and idle == [msg_id, queued] and said.strip() == "after the agent"
     status = kernel.run("print(claude_nb.last_view().status, claude_nb.last_agent().runs[-1].result)").stdout
     assert status.strip() == "stopped interrupted"
+
+
+def test_ask_user_asks_in_the_row_and_claude_gets_the_answer(kernel: Kernel, replay: ReplayServer) -> None:
+    before = len(replay.requests)
+    ask = 'ask_user {"question": "Which column, <b>a</b> or b?", "options": ["a", "b"]}'
+    msg_id = kernel.kc.execute(_cell(ask), allow_stdin=True)
+    asked: dict[str, Any] = {}
+    view = None
+    while True:
+        msg = kernel.kc.get_iopub_msg(timeout=30)
+        if msg["parent_header"].get("msg_id") != msg_id:
+            continue
+        if msg["msg_type"] == "comm_open" and "_esm" in msg["content"]["data"]["state"]:
+            view = msg["content"]["comm_id"]
+        frame = msg["content"].get("data", {}).get("content", {}) if msg["msg_type"] == "comm_msg" else {}
+        if not asked and isinstance(frame.get("ask"), dict):
+            asked = frame["ask"]
+            said = {"type": "consent", "action": "answer", "text": "b"}
+            data = {"method": "custom", "content": said}
+            kernel.kc.shell_channel.send(kernel.kc.session.msg("comm_msg", {"comm_id": view, "data": data}))
+        if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+            break
+    assert asked["options"] == ["a", "b"] and "&lt;b&gt;a&lt;/b&gt;" in asked["html"]  # escaped
+    (result,) = _results(replay, before)
+    assert _text(result) == "b"
