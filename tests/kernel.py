@@ -5,10 +5,26 @@ from __future__ import annotations
 
 import json
 import queue
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from jupyter_client.manager import KernelManager
+
+
+def view_opened(msg: dict[str, Any]) -> str | None:
+    """The comm id of a claude_nb live view this message opens (an anywidget), else None."""
+    if msg["msg_type"] == "comm_open" and "_esm" in msg["content"]["data"]["state"]:
+        return str(msg["content"]["comm_id"])
+    return None
+
+
+def frame_of(msg: dict[str, Any]) -> dict[str, Any]:
+    """The content of a widget's custom message (a view's frame), else {}."""
+    if msg["msg_type"] != "comm_msg":
+        return {}
+    content = msg["content"].get("data", {}).get("content", {})
+    return content if isinstance(content, dict) else {}
 
 
 @dataclass
@@ -84,6 +100,37 @@ class Kernel:
             if reply["parent_header"].get("msg_id") == msg_id:
                 run.reply = reply
                 return run
+
+    # -- a page's side of a running cell: its messages as they come, widget messages sent
+    def messages_of(self, msg_id: str, timeout: float = 30) -> Iterator[dict[str, Any]]:
+        """IOPub messages of one cell as they arrive (others are skipped), up to its idle."""
+        while True:
+            msg = self.kc.get_iopub_msg(timeout=timeout)
+            if msg["parent_header"].get("msg_id") != msg_id:
+                continue
+            yield msg
+            if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+                return
+
+    def send_to_widget(self, comm_id: str, content: dict[str, Any]) -> None:
+        """A widget's custom message, as the page sends it on a click."""
+        data = {"method": "custom", "content": content}
+        self.kc.shell_channel.send(self.kc.session.msg("comm_msg", {"comm_id": comm_id, "data": data}))
+
+    def until_idle(self, *msg_ids: str, timeout: float = 60) -> tuple[list[str], dict[str, CellRun]]:
+        """Read IOPub until every cell in ``msg_ids`` is idle: the order they ended in,
+        and each one's messages (its reply left unread)."""
+        runs = {i: CellRun(reply={}) for i in msg_ids}
+        idle: list[str] = []
+        while len(idle) < len(msg_ids):
+            msg = self.kc.get_iopub_msg(timeout=timeout)
+            parent = msg["parent_header"].get("msg_id")
+            if parent not in runs:
+                continue
+            runs[parent].messages.append(msg)
+            if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+                idle.append(parent)
+        return idle, runs
 
     def stop(self) -> None:
         self.kc.stop_channels()

@@ -13,6 +13,7 @@ import pytest
 from claude_nb.replay import ReplayServer
 
 from ..conftest import Kernel
+from ..kernel import frame_of, view_opened
 
 pytestmark = pytest.mark.kernel_internals
 
@@ -47,31 +48,30 @@ def _text(result: dict[str, Any]) -> str:
     return content if isinstance(content, str) else " ".join(p.get("text", "") for p in content)
 
 
-def _answer_when_asked(
-    kernel: Kernel, msg_id: str, action: str, code: str | None = None, timeout: float = 30
-) -> dict[str, Any]:
-    """Read IOPub until the live view asks (its frame's ``ask`` piece), answer as the
-    page's buttons do (a widget message to the view), then read until idle. Returns
-    the question as the page got it."""
+def _answer_when_asked(kernel: Kernel, msg_id: str, **answer: Any) -> dict[str, Any]:
+    """Read the cell's messages until the live view asks (its frame's ``ask`` piece),
+    answer as the page's buttons do (a widget message to the view: ``answer``), then
+    read until idle. Returns the question as the page got it."""
     asked: dict[str, Any] = {}
     view = None
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        msg = kernel.kc.get_iopub_msg(timeout=timeout)
-        if msg["parent_header"].get("msg_id") != msg_id:
-            continue
-        if msg["msg_type"] == "comm_open" and "_esm" in msg["content"]["data"]["state"]:
-            view = msg["content"]["comm_id"]
-        frame = msg["content"].get("data", {}).get("content", {}) if msg["msg_type"] == "comm_msg" else {}
-        if not asked and isinstance(frame.get("ask"), dict):
+    for msg in kernel.messages_of(msg_id):
+        view = view_opened(msg) or view
+        frame = frame_of(msg)
+        if not asked and isinstance(frame.get("ask"), dict) and view is not None:
             asked = frame["ask"]
-            said = {"type": "consent", "action": action, "reason": "not now", "code": code}
-            data = {"method": "custom", "content": said}
-            kernel.kc.shell_channel.send(kernel.kc.session.msg("comm_msg", {"comm_id": view, "data": data}))
-        if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
-            break
+            kernel.send_to_widget(view, {"type": "consent", **answer})
     assert asked, "the view never asked"
     return asked
+
+
+def _asked_to_run(kernel: Kernel, replay: ReplayServer, *calls: str, **answer: Any) -> list[str]:
+    """The agent over ``df`` asks to run ``calls`` (``RUN`` by default), the page answers
+    each question with ``answer``: the tool results Claude was sent."""
+    assert kernel.run(SETUP).ok
+    before = len(replay.requests)
+    msg_id = kernel.kc.execute(_cell(*(calls or (RUN,))), allow_stdin=True)
+    _answer_when_asked(kernel, msg_id, **answer)
+    return [_text(r) for r in _results(replay, before)]
 
 
 def test_reading_tools_run_without_asking_and_are_redacted(kernel: Kernel, replay: ReplayServer) -> None:
@@ -94,7 +94,7 @@ def test_run_waits_for_the_run_button_and_the_next_request_carries_its_output(
     assert kernel.run(SETUP).ok
     before = len(replay.requests)
     msg_id = kernel.kc.execute(_cell(RUN), allow_stdin=True)
-    asked = _answer_when_asked(kernel, msg_id, "run")
+    asked = _answer_when_asked(kernel, msg_id, action="run")
     # The question, in the row of its call: the purpose and the code (highlighted and as text).
     assert asked["id"] == "toolu_agent_01" and "add a column c" in asked["html"] and "df.a * df.b" in asked["code"]
     assert "<script" not in asked["html"]
@@ -108,22 +108,14 @@ def test_run_waits_for_the_run_button_and_the_next_request_carries_its_output(
 
 
 def test_edited_code_runs_as_edited_and_claude_is_told(kernel: Kernel, replay: ReplayServer) -> None:
-    assert kernel.run(SETUP).ok
-    before = len(replay.requests)
-    msg_id = kernel.kc.execute(_cell(RUN), allow_stdin=True)
-    _answer_when_asked(kernel, msg_id, "run", code="total = 7\nprint('edited', total)")
-    (result,) = _results(replay, before)
-    assert "edited the code" in _text(result) and "edited 7" in _text(result)
+    (result,) = _asked_to_run(kernel, replay, action="run", code="total = 7\nprint('edited', total)")
+    assert "edited the code" in result and "edited 7" in result
     assert kernel.run("print(total, list(df.columns))").stdout.strip() == "7 ['a', 'b']"
 
 
 def test_skip_runs_nothing_and_claude_is_told(kernel: Kernel, replay: ReplayServer) -> None:
-    assert kernel.run(SETUP).ok
-    before = len(replay.requests)
-    msg_id = kernel.kc.execute(_cell(RUN), allow_stdin=True)
-    _answer_when_asked(kernel, msg_id, "skip")
-    (result,) = _results(replay, before)
-    assert "the user declined" in _text(result) and "not now" in _text(result)
+    (result,) = _asked_to_run(kernel, replay, action="skip", reason="not now")
+    assert "the user declined" in result and "not now" in result
     assert kernel.run("print(list(df.columns))").stdout.strip() == "['a', 'b']"
 
 
@@ -181,11 +173,7 @@ def test_the_run_limit_holds_and_the_same_failing_code_twice_ends_the_loop(
 def test_stop_in_the_row_ends_the_answer_runs_nothing_and_the_next_cell_runs(
     kernel: Kernel, replay: ReplayServer
 ) -> None:
-    assert kernel.run(SETUP).ok
-    before = len(replay.requests)
-    msg_id = kernel.kc.execute(_cell(RUN, "list_variables {}"), allow_stdin=True)
-    _answer_when_asked(kernel, msg_id, "stop")
-    assert not _results(replay, before), "no turn after Stop"
+    assert not _asked_to_run(kernel, replay, RUN, "list_variables {}", action="stop"), "no turn after Stop"
     after = kernel.run("print(list(df.columns), claude_nb.last_view().status)")
     assert after.ok and after.stdout.strip() == "['a', 'b'] stopped"
 
@@ -196,34 +184,18 @@ def test_the_views_stop_interrupts_a_running_run_and_the_next_cell_runs(kernel: 
     started = time.monotonic()
     msg_id = kernel.kc.execute(_cell(slow, "list_variables {}", flags="--auto"))
     view = None
-    running = False
-    while not running and time.monotonic() - started < 30:
-        msg = kernel.kc.get_iopub_msg(timeout=30)
-        if msg["parent_header"].get("msg_id") != msg_id:
-            continue
-        if msg["msg_type"] == "comm_open" and "_esm" in msg["content"]["data"]["state"]:
-            view = msg["content"]["comm_id"]
-        frame = msg["content"].get("data", {}).get("content", {}) if msg["msg_type"] == "comm_msg" else {}
-        running = "cnb-tool-running" in str(frame.get("tools"))
-    assert running and view is not None
+    for msg in kernel.messages_of(msg_id):
+        view = view_opened(msg) or view
+        if "cnb-tool-running" in str(frame_of(msg).get("tools")):
+            break
+    assert view is not None, "the run never started"
     time.sleep(0.5)
     queued = kernel.kc.execute("print('after the agent')")
-    data = {"method": "custom", "content": {"type": "stop"}}
-    kernel.kc.shell_channel.send(kernel.kc.session.msg("comm_msg", {"comm_id": view, "data": data}))
-    errors, said, idle = [], "", []
-    while len(idle) < 2:
-        msg = kernel.kc.get_iopub_msg(timeout=30)
-        parent = msg["parent_header"].get("msg_id")
-        if parent not in (msg_id, queued):
-            continue
-        if msg["msg_type"] == "error":
-            errors.append(msg["content"]["evalue"])
-        if msg["msg_type"] == "stream" and parent == queued:
-            said += msg["content"]["text"]
-        if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
-            idle.append(parent)
+    kernel.send_to_widget(view, {"type": "stop"})
+    idle, runs = kernel.until_idle(msg_id, queued)
+    errors = runs[msg_id].of_type("error")
     assert time.monotonic() - started < 15, "the run was interrupted, not waited out"
-    assert not errors and idle == [msg_id, queued] and said.strip() == "after the agent"
+    assert not errors and idle == [msg_id, queued] and runs[queued].stdout.strip() == "after the agent"
     status = kernel.run("print(claude_nb.last_view().status, claude_nb.last_agent().runs[-1].result)").stdout
     assert status.strip() == "stopped interrupted"
 
@@ -232,22 +204,7 @@ def test_ask_user_asks_in_the_row_and_claude_gets_the_answer(kernel: Kernel, rep
     before = len(replay.requests)
     ask = 'ask_user {"question": "Which column, <b>a</b> or b?", "options": ["a", "b"]}'
     msg_id = kernel.kc.execute(_cell(ask), allow_stdin=True)
-    asked: dict[str, Any] = {}
-    view = None
-    while True:
-        msg = kernel.kc.get_iopub_msg(timeout=30)
-        if msg["parent_header"].get("msg_id") != msg_id:
-            continue
-        if msg["msg_type"] == "comm_open" and "_esm" in msg["content"]["data"]["state"]:
-            view = msg["content"]["comm_id"]
-        frame = msg["content"].get("data", {}).get("content", {}) if msg["msg_type"] == "comm_msg" else {}
-        if not asked and isinstance(frame.get("ask"), dict):
-            asked = frame["ask"]
-            said = {"type": "consent", "action": "answer", "text": "b"}
-            data = {"method": "custom", "content": said}
-            kernel.kc.shell_channel.send(kernel.kc.session.msg("comm_msg", {"comm_id": view, "data": data}))
-        if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
-            break
+    asked = _answer_when_asked(kernel, msg_id, action="answer", text="b")
     assert asked["options"] == ["a", "b"] and "&lt;b&gt;a&lt;/b&gt;" in asked["html"]  # escaped
     (result,) = _results(replay, before)
     assert _text(result) == "b"

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Any
 
 import pytest
 
@@ -32,26 +31,6 @@ print(json.dumps({"got": got, "live": hearing.live, "heard": heard, "seconds": t
 """
 
 
-def _collect(kernel: Kernel, ids: list[str], timeout: float = 60) -> dict[str, list[dict[str, Any]]]:
-    """IOPub messages by parent until every one of ``ids`` is idle again."""
-    out: dict[str, list[dict[str, Any]]] = {i: [] for i in ids}
-    idle: list[str] = []
-    deadline = time.monotonic() + timeout
-    while len(idle) < len(ids) and time.monotonic() < deadline:
-        msg = kernel.kc.get_iopub_msg(timeout=timeout)
-        parent = msg["parent_header"].get("msg_id")
-        if parent in out:
-            out[parent].append(msg)
-            if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
-                idle.append(parent)
-    out["order"] = [{"id": i} for i in idle]
-    return out
-
-
-def _stdout(msgs: list[dict[str, Any]]) -> str:
-    return "".join(m["content"]["text"] for m in msgs if m["msg_type"] == "stream" and m["content"]["name"] == "stdout")
-
-
 def test_a_click_is_heard_while_the_cell_blocks_and_queued_cells_run_after(kernel: Kernel) -> None:
     setup = kernel.run(_SETUP)
     assert setup.ok, setup.error_lines
@@ -60,16 +39,13 @@ def test_a_click_is_heard_while_the_cell_blocks_and_queued_cells_run_after(kerne
     time.sleep(1.0)
     queued = kernel.kc.execute("print('queued', len(heard))")
     info = kernel.kc.kernel_info()
-    click = kernel.kc.session.msg(
-        "comm_msg", {"comm_id": model_id, "data": {"method": "custom", "content": {"event": "click"}}}
-    )
-    kernel.kc.shell_channel.send(click)
-    got = _collect(kernel, [blocking, queued])
-    result = json.loads(_stdout(got[blocking]).strip().splitlines()[-1])
+    kernel.send_to_widget(model_id, {"event": "click"})
+    order, got = kernel.until_idle(blocking, queued)
+    result = json.loads(got[blocking].stdout.strip().splitlines()[-1])
     assert result["live"] and result["got"] and result["heard"] == [{"event": "click"}], result
     assert result["seconds"] < 10  # heard, not waited out
-    assert [o["id"] for o in got["order"]] == [blocking, queued]
-    assert _stdout(got[queued]).strip() == "queued 1"
+    assert order == [blocking, queued]
+    assert got[queued].stdout.strip() == "queued 1"
     replies = [kernel.kc.get_shell_msg(timeout=30) for _ in range(3)]
     by_parent = {r["parent_header"]["msg_id"]: r["msg_type"] for r in replies}
     assert by_parent.get(info) == "kernel_info_reply"

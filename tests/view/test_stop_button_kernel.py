@@ -12,6 +12,7 @@ import pytest
 from claude_nb.replay import ReplayServer, message_script
 
 from ..conftest import Kernel
+from ..kernel import frame_of, view_opened
 
 pytestmark = pytest.mark.kernel_internals
 
@@ -23,33 +24,23 @@ def test_stop_is_heard_while_the_answer_streams(kernel: Kernel, replay: ReplaySe
     cell = kernel.kc.execute("%%claude --new -o partial\nreplay:rich a long answer")
     view = None
     streamed = 0
-    while streamed < 3:  # three frames with words of the answer in them
-        msg = kernel.kc.get_iopub_msg(timeout=30)
-        if msg["parent_header"].get("msg_id") != cell:
-            continue
-        if msg["msg_type"] == "comm_open" and "_esm" in msg["content"]["data"]["state"]:
-            view = msg["content"]["comm_id"]
-        frame = msg["content"].get("data", {}).get("content", {}) if msg["msg_type"] == "comm_msg" else {}
-        if view is not None and msg["content"].get("comm_id") == view and "word" in json.dumps(frame.get("a", "")):
+    for msg in kernel.messages_of(cell):  # until three frames with words of the answer in them
+        view = view_opened(msg) or view
+        if (
+            view is not None
+            and msg["content"].get("comm_id") == view
+            and "word" in json.dumps(frame_of(msg).get("a", ""))
+        ):
             streamed += 1
-    assert view is not None
+            if streamed == 3:
+                break
+    assert view is not None and streamed == 3
     queued = kernel.kc.execute("print('after the answer')")
-    data = {"method": "custom", "content": {"type": "stop"}}
-    kernel.kc.shell_channel.send(kernel.kc.session.msg("comm_msg", {"comm_id": view, "data": data}))
-    errors, outputs, idle = [], {cell: "", queued: ""}, []
-    while len(idle) < 2:
-        msg = kernel.kc.get_iopub_msg(timeout=30)
-        parent = msg["parent_header"].get("msg_id")
-        if parent not in outputs:
-            continue
-        if msg["msg_type"] == "error":
-            errors.append(msg["content"])
-        if msg["msg_type"] == "stream":
-            outputs[parent] += msg["content"]["text"]
-        if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
-            idle.append(parent)
+    kernel.send_to_widget(view, {"type": "stop"})
+    idle, runs = kernel.until_idle(cell, queued, timeout=30)
+    errors = runs[cell].of_type("error")
     assert time.monotonic() - started < 10, "the stream ended when Stop was pressed"
-    assert idle == [cell, queued] and outputs[queued].strip() == "after the answer"
+    assert idle == [cell, queued] and runs[queued].stdout.strip() == "after the answer"
     assert not errors  # a Stop is the user's choice, not a failure: the cells after it run
     run = kernel.run(
         "v = claude_nb.last_view()\n"
